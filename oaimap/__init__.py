@@ -1,0 +1,60 @@
+"""oaimap: one declarative door to the whole OpenAI API.
+
+    from oaimap import Client
+    client = Client()                      # key from OPENAI_API_KEY
+    client.call("responses.create", {"model": "gpt-4.1-mini", "input": "hi"})
+
+Operations are data (``specs/*.yaml``); this package is the generic runtime.
+"""
+
+__version__ = "0.1.0"
+
+# Names are imported on first use (PEP 562): `import oaimap` stays cheap, and httpx,
+# jsonschema and the specs are loaded only when a client is made.
+_EXPORTS = {
+    "Client": "client",
+    "AsyncClient": "client",
+    "ServiceHost": "host",
+    "SpecRegistry": "specs",
+    "Operation": "specs",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name, "errors" if name in __all__ else None)
+    if module is None:
+        raise AttributeError(f"module 'oaimap' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "__version__",
+    "AsyncClient",
+    "Client",
+    "ServiceHost",
+    "SpecRegistry",
+    "Operation",
+    "OaimapError",
+    "ValidationError",
+    "Violation",
+    "SpecError",
+    "UnknownOperationError",
+    "ConfigurationError",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "StreamError",
+]

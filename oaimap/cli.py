@@ -1,0 +1,42 @@
+"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import LoopbackServer
+
+    with LoopbackServer(port=args.port) as server:
+        print(f"oaimap loopback server on {server.url} (Ctrl-C to stop)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oaimap", description="One declarative door to the OpenAI API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="start the loopback server and make real calls through Client")
+    demo.set_defaults(func=_demo)
+    serve = commands.add_parser("serve", help="run the loopback server until interrupted")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    serve.set_defaults(func=_serve)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

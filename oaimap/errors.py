@@ -1,0 +1,179 @@
+"""The exception hierarchy.
+
+Everything oaimap raises derives from :class:`OaimapError`. HTTP failures follow the
+shape users of openai-python know: :class:`APIStatusError` carries the status, the
+API's error body and the ``x-request-id``, with one subclass per well-known status.
+No message built here ever contains the API key: messages are made from operation
+names, JSON paths and the server's own error body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class OaimapError(Exception):
+    """Base class of every error raised by oaimap."""
+
+
+class SpecError(OaimapError):
+    """A spec file is malformed: names the file, the operation and the JSON path."""
+
+
+class UnknownOperationError(OaimapError, LookupError):
+    """No operation or alias has this name; ``suggestions`` holds the closest ones."""
+
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown operation {name!r}.{hint}")
+
+
+class ConfigurationError(OaimapError):
+    """The service host cannot make a request (for example: no API key)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failing part of a payload: a JSON path (``$.input[0].type``) and why."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ValidationError(OaimapError, ValueError):
+    """A payload does not match its operation's schema; nothing was sent.
+
+    ``violations`` lists every failing JSON path, not only the first one.
+    """
+
+    def __init__(self, operation: str, violations: list[Violation]):
+        self.operation = operation
+        self.violations = violations
+        lines = "\n".join(f"  - {v}" for v in violations)
+        super().__init__(f"invalid payload for {operation} ({len(violations)} problem(s)):\n{lines}")
+
+    @property
+    def paths(self) -> list[str]:
+        return [v.path for v in self.violations]
+
+
+class APIError(OaimapError):
+    """Something went wrong talking to the API."""
+
+    def __init__(self, message: str, request: httpx.Request | None = None):
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(APIError):
+    """The request never got an HTTP response (refused, reset, DNS, TLS...)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class StreamError(APIError):
+    """A server-sent event stream carried an ``error`` event or ended too early."""
+
+    def __init__(self, message: str, event: Any = None):
+        super().__init__(message)
+        self.event = event
+
+
+class APIStatusError(APIError):
+    """The API answered with a 4xx or 5xx status."""
+
+    status_code: int
+
+    def __init__(self, message: str, response: httpx.Response, body: Any):
+        super().__init__(message, response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.request_id = response.headers.get("x-request-id")
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The ``error`` object of the body (``message``, ``type``, ``param``, ``code``)."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return self.body["error"]
+        return None
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class ConflictError(APIStatusError):
+    status_code = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    status_code = 422
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+
+
+class InternalServerError(APIStatusError):
+    """Any status of 500 or more."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitError,
+    )
+}
+
+
+def status_error(operation: str, response: httpx.Response) -> APIStatusError:
+    """Build the right :class:`APIStatusError` subclass for an error response."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text or None
+    detail = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        detail = body["error"].get("message")
+    elif isinstance(body, str):
+        detail = body[:500]
+    message = f"{operation}: HTTP {response.status_code}"
+    if detail:
+        message += f" - {detail}"
+    request_id = response.headers.get("x-request-id")
+    if request_id:
+        message += f" (request id {request_id})"
+    cls = _BY_STATUS.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    return cls(message, response=response, body=body)

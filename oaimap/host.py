@@ -1,0 +1,154 @@
+"""The service host: where requests go and how they authenticate.
+
+This is the seed's "Service Host" config node. The API key is held in a
+:class:`Secret`, which never shows its value in a repr, a str or a format string; the
+key only leaves it through :meth:`ServiceHost.auth_headers` / :meth:`auth_query`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .errors import ConfigurationError
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_AUTH_NAME = "Authorization"
+
+
+class Secret:
+    """A string that refuses to be printed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self):  # pickling would write the key somewhere unseen
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True)
+class ServiceHost:
+    """Where and how to reach an OpenAI-compatible API.
+
+    Auth routing, as the seed promises:
+
+    * ``auth_name`` blank or ``Authorization`` (default): ``Authorization: Bearer KEY``;
+    * ``auth_name`` another header name (``api-key``): ``api-key: KEY``, no Authorization;
+    * ``auth_in="query"``: ``?<auth_name>=KEY`` on every request, no auth header
+      (the query name defaults to ``Authorization`` when blank).
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: Secret | None = field(default=None)
+    auth_name: str = DEFAULT_AUTH_NAME
+    auth_in: str = "header"  # "header" | "query"
+    organization: str | None = None
+    project: str | None = None
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+    default_query: Mapping[str, str] = field(default_factory=dict)
+    webhook_secret: Secret | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.auth_in not in ("header", "query"):
+            raise ConfigurationError(f"auth_in must be 'header' or 'query', not {self.auth_in!r}")
+        if not (self.auth_name or "").strip():
+            object.__setattr__(self, "auth_name", DEFAULT_AUTH_NAME)
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        base_url: str | None = None,
+        api_key: str | Secret | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        auth_name: str | None = None,
+        auth_in: str = "header",
+        organization: str | None = None,
+        project: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, str] | None = None,
+        webhook_secret: str | Secret | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> "ServiceHost":
+        """Build a host from arguments, falling back to the environment like openai-python.
+
+        ``api_key`` wins; otherwise the key is read from the variable named by
+        ``api_key_env`` (``OPENAI_API_KEY`` unless told otherwise).
+        """
+        env = os.environ if env is None else env
+        key = api_key if api_key is not None else env.get(api_key_env)
+        secret = env.get("OPENAI_WEBHOOK_SECRET") if webhook_secret is None else webhook_secret
+        return cls(
+            base_url=base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            api_key=_as_secret(key),
+            auth_name=auth_name or DEFAULT_AUTH_NAME,
+            auth_in=auth_in,
+            organization=organization if organization is not None else env.get("OPENAI_ORG_ID"),
+            project=project if project is not None else env.get("OPENAI_PROJECT_ID"),
+            default_headers=dict(default_headers or {}),
+            default_query=dict(default_query or {}),
+            webhook_secret=_as_secret(secret),
+        )
+
+    def _key(self) -> str:
+        if self.api_key is None or not self.api_key.reveal():
+            raise ConfigurationError(
+                "no API key: pass api_key=... or set the environment variable the host reads "
+                "(OPENAI_API_KEY by default)"
+            )
+        return self.api_key.reveal()
+
+    @property
+    def _bearer(self) -> bool:
+        return self.auth_name.lower() == DEFAULT_AUTH_NAME.lower()
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a request (empty in query mode)."""
+        if self.auth_in == "query":
+            return {}
+        key = self._key()
+        if self._bearer:
+            return {"Authorization": f"Bearer {key}"}
+        return {self.auth_name: key}
+
+    def auth_query(self) -> dict[str, str]:
+        """Query parameters that authenticate a request (empty in header mode)."""
+        if self.auth_in != "query":
+            return {}
+        return {self.auth_name: self._key()}
+
+    def identity_headers(self) -> dict[str, str]:
+        """Organization / project headers plus the host's default headers."""
+        headers = dict(self.default_headers)
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        return headers
+
+
+def _as_secret(value: str | Secret | None) -> Secret | None:
+    if value is None or isinstance(value, Secret):
+        return value
+    return Secret(value)

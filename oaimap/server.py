@@ -1,0 +1,391 @@
+"""oaimap's loopback server: a real HTTP server on 127.0.0.1 driven by the same specs.
+
+It routes by method and path, rebuilds the payload from the request (path, query with
+bracket arrays and objects, headers, JSON / multipart / SDP body), validates it with the
+operation's own validator (400 naming the JSON paths on failure) and answers with the
+operation's example: SSE events when the stream param is true, bytes for binary ops,
+204 for empty ones. Tests can queue scripted replies (faults, pages, polling states) and
+read back every request the server received.
+
+Built on the standard library's ``ThreadingHTTPServer``: no extra dependency, real
+sockets, and full control of chunked / streamed replies, which is all a test peer needs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterable
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .specs import Operation, SpecRegistry
+from .validation import violations
+
+
+@dataclass
+class Reply:
+    """A scripted answer. ``events`` makes it an SSE stream; ``body`` raw bytes."""
+
+    status: int = 200
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    events: list[Any] | None = None
+
+
+@dataclass
+class UploadedFile:
+    """A file part of a multipart request."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def read(self) -> bytes:  # lets the payload validator see it as a file
+        return self.data
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    operation: str | None = None
+    payload: dict[str, Any] | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _Route:
+    def __init__(self, op: Operation):
+        self.op = op
+        template, literal = op.route
+        self.literal_query = dict(parse_qsl(literal))
+        pattern = re.sub(r"\\{([^{}]+)\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template))
+        self.regex = re.compile(pattern + "$")
+
+
+class LoopbackServer:
+    """Run with ``with LoopbackServer() as server: Client(base_url=server.url, ...)``."""
+
+    def __init__(self, specs: SpecRegistry | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.specs = specs or SpecRegistry()
+        self._routes: dict[str, list[_Route]] = defaultdict(list)
+        for op in self.specs.operations():
+            if op.helper is None:
+                self._routes[op.method].append(_Route(op))
+        for routes in self._routes.values():  # fixed segments win over {params}; ?beta=true first
+            routes.sort(key=lambda r: (-len(r.literal_query), r.op.route[0].count("{"), -len(r.op.route[0])))
+        self.requests: list[ReceivedRequest] = []
+        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "LoopbackServer":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="oaimap-loopback", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "LoopbackServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- scripting -----------------------------------------------------------------
+    def script(self, operation: str, *replies: Reply) -> None:
+        """Answer the next calls of ``operation`` (name or alias) with these replies, in order."""
+        name = self.specs.get(operation).name
+        with self._lock:
+            self._scripts[name].extend(replies)
+
+    def _next_script(self, op: Operation) -> Reply | None:
+        with self._lock:
+            queue = self._scripts.get(op.name)
+            return queue.popleft() if queue else None
+
+    def match(self, method: str, path: str, query: dict[str, str]) -> tuple[Operation, dict[str, str]] | None:
+        for route in self._routes.get(method, ()):
+            if any(query.get(k) != v for k, v in route.literal_query.items()):
+                continue
+            found = route.regex.match(path)
+            if found:
+                return route.op, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+
+def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Handler):
+        loopback = server
+
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    loopback: LoopbackServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        prefix = urlsplit(self.loopback.url).path
+        route_path = url.path[len(prefix):] if url.path.startswith(prefix) else url.path
+        query = parse_qsl(url.query, keep_blank_values=True)
+        record = ReceivedRequest(
+            method=self.command,
+            path=url.path,
+            query=query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self._read_body(),
+        )
+        with self.loopback._lock:
+            self.loopback.requests.append(record)
+        found = self.loopback.match(self.command, route_path, dict(query))
+        if found is None:
+            return self._send(Reply(404, _error(f"no operation for {self.command} {route_path}", "not_found")))
+        op, path_values = found
+        record.operation = op.name
+        try:
+            payload = _payload(op, path_values, query, record)
+        except ValueError as exc:
+            return self._send(Reply(400, _error(f"{op.name}: unreadable request: {exc}")))
+        record.payload = payload
+        problems = violations(op, payload)
+        if problems:
+            message = "; ".join(str(p) for p in problems)
+            return self._send(Reply(400, _error(f"{op.name}: {message}", param=problems[0].path)))
+        scripted = self.loopback._next_script(op)
+        self._send(scripted or _example_reply(op, payload))
+
+    def _send(self, reply: Reply) -> None:
+        if reply.events is not None:
+            return self._send_events(reply)
+        if reply.body is not None:
+            body, ctype = reply.body, "application/octet-stream"
+        elif reply.status == 204:
+            body, ctype = b"", None
+        else:
+            body, ctype = json.dumps(reply.json).encode(), "application/json"
+        self.send_response(reply.status)
+        headers = {"x-request-id": "req_loopback", **reply.headers}
+        if ctype and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = ctype
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_events(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        for key, value in {"x-request-id": "req_loopback", **reply.headers}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for event in reply.events or ():
+                self.wfile.write(_sse_frame(event))
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: that is its right
+
+
+def _sse_frame(event: Any) -> bytes:
+    if event == "[DONE]":
+        return b"data: [DONE]\n\n"
+    if isinstance(event, (bytes, str)):  # raw frame, for tests of odd streams
+        return event.encode() if isinstance(event, str) else event
+    kind = event.get("type") if isinstance(event, dict) else None
+    head = f"event: {kind}\n" if kind else ""
+    return f"{head}data: {json.dumps(event)}\n\n".encode()
+
+
+def _error(message: str, kind: str = "invalid_request_error", param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+
+
+def _example_reply(op: Operation, payload: dict[str, Any]) -> Reply:
+    example = op.example or {}
+    response = example.get("response")
+    streaming = op.returns == "sse" or (op.stream_param and payload.get(op.stream_param) is True)
+    if streaming:
+        events: list[Any] = list(example.get("stream") or [response if response is not None else {}])
+        if not op.stream_end:
+            events.append("[DONE]")
+        return Reply(events=events)
+    if op.returns == "binary":
+        data = response.encode() if isinstance(response, str) else f"{op.name} bytes".encode()
+        return Reply(body=data)
+    if op.returns == "text":
+        return Reply(body=str(response or "").encode(), headers={"Content-Type": "text/plain"})
+    if op.returns == "empty":
+        return Reply(204)
+    return Reply(json=response if response is not None else {})
+
+
+# -- rebuilding the payload ------------------------------------------------------------
+def _schema_type(schema: Any) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    kinds = schema.get("type")
+    out = set([kinds] if isinstance(kinds, str) else kinds or [])
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            out |= _schema_type(sub)
+    if not out and "enum" in schema:
+        out |= {type(v).__name__ for v in schema["enum"]}
+    return out
+
+
+def _coerce(value: str, schema: Any) -> Any:
+    """Form and query values are strings; give them the type the schema asks for."""
+    kinds = _schema_type(schema)
+    if "string" in kinds or "str" in kinds:
+        return value
+    if kinds & {"boolean", "bool"} and value in ("true", "false"):
+        return value == "true"
+    if kinds & {"integer", "int"}:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    if "number" in kinds:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if value == "null" and "null" in kinds:
+        return None
+    return value
+
+
+def _item_schema(schema: Any, key: str) -> Any:
+    if not isinstance(schema, dict):
+        return {}
+    if key == "[]":
+        items = schema.get("items")
+        if items is None:  # nullable arrays: {anyOf: [{type: array, items: ...}, {type: null}]}
+            items = next((sub.get("items") for sub in schema.get("anyOf", []) if "items" in sub), {})
+        return items
+    return (schema.get("properties") or {}).get(key, schema.get("additionalProperties", {}))
+
+
+def _unflatten(pairs: Iterable[tuple[str, Any]], schemas: dict[str, Any]) -> dict[str, Any]:
+    """``a[]=1&a[]=2&m[k]=v`` -> ``{"a": [1, 2], "m": {"k": "v"}}``, typed by the schema."""
+    out: dict[str, Any] = {}
+    for raw_key, value in pairs:
+        head = raw_key.partition("[")[0]
+        parts = [head, *re.findall(r"\[([^\]]*)\]", raw_key[len(head):])]
+        schema = schemas.get(head, {})
+        for part in parts[1:]:
+            schema = _item_schema(schema, part or "[]")
+        _insert(out, parts, _coerce(value, schema) if isinstance(value, str) else value)
+    return out
+
+
+def _insert(target: Any, parts: list[str], leaf: Any) -> None:
+    """Put ``leaf`` at ``parts`` (``""`` means "append to a list") inside ``target``."""
+    for index, part in enumerate(parts[:-1]):
+        container: Any = [] if parts[index + 1] == "" else {}
+        if isinstance(target, list):
+            target.append(container)
+            target = container
+        else:
+            target = target.setdefault(part, container)
+    if isinstance(target, list):
+        target.append(leaf)
+    else:
+        target[parts[-1]] = leaf
+
+
+def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, str]], record: ReceivedRequest) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(path_values)
+    literal = set(dict(parse_qsl(op.route[1])))
+    query_schemas = op.params_in("query")
+    payload.update(_unflatten([(k, v) for k, v in query if k not in literal and k.partition("[")[0] in query_schemas], query_schemas))
+    for key in op.params_in("header"):
+        if key.lower() in record.headers:
+            value = record.headers[key.lower()]
+            kinds = _schema_type(op.params_in("header")[key])
+            payload[key] = value.split(",") if "array" in kinds else value
+    ctype = record.headers.get("content-type", "")
+    if not record.body:
+        return payload
+    body_schemas = op.params_in("body")
+    if ctype.startswith("application/json"):
+        body = json.loads(record.body)
+        if not isinstance(body, dict):
+            raise ValueError("the JSON body must be an object")
+        payload.update(body)
+    elif ctype.startswith("multipart/form-data"):
+        payload.update(_unflatten(_multipart_pairs(ctype, record.body), body_schemas))
+    elif ctype.startswith("application/sdp"):
+        payload["sdp"] = record.body.decode()
+    else:
+        raise ValueError(f"unsupported content type {ctype!r}")
+    return payload
+
+
+def _multipart_pairs(content_type: str, body: bytes) -> list[tuple[str, Any]]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ValueError("malformed multipart body")
+    pairs: list[tuple[str, Any]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        data = part.get_payload(decode=True) or b""
+        if filename is not None:
+            pairs.append((name, UploadedFile(filename, part.get_content_type(), data)))
+        else:
+            pairs.append((name, data.decode()))
+    return pairs

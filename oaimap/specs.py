@@ -1,0 +1,290 @@
+"""Load operation specs: one YAML file per family, read lazily and cached.
+
+``specs/_index.yaml`` maps every operation name and alias to its family, so resolving
+a name reads one small file; a family's own file is parsed (and checked against
+``spec_format.yaml``) the first time one of its operations is used, like botocore's
+loaders. Nothing here runs at ``import oaimap``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+from .errors import SpecError, UnknownOperationError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+INDEX_FILE = "_index.yaml"
+PARAM_LOCATIONS = ("path", "query", "header", "body")
+_PATH_FIELD = re.compile(r"{([^{}]+)}")
+
+
+def read_yaml(path: Path) -> Any:
+    with open(path, "rb") as fh:
+        return yaml.load(fh, Loader=_Loader)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def default_specs_dir() -> Path:
+    """The specs shipped with oaimap: inside the wheel, or the checkout's ``specs/``."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "_specs"
+    return bundled if bundled.is_dir() else here.parent / "specs"
+
+
+@dataclass(frozen=True)
+class Pagination:
+    input_token: str
+    output_token: str
+    items: str = "data"
+    more: str = "has_more"
+
+    def next_token(self, page: Mapping[str, Any]) -> Any:
+        """The cursor for the page after ``page``, or None when it was the last."""
+        items = page.get(self.items) or []
+        if not page.get(self.more) or not items:
+            return None
+        if self.output_token == "@last":
+            last = items[-1]
+            return last.get("id") if isinstance(last, dict) else None
+        return page.get(self.output_token)
+
+
+DEFAULT_PAGINATION = Pagination(input_token="after", output_token="@last")
+
+
+@dataclass(frozen=True, eq=False)
+class Operation:
+    """One API operation, as declared in its family's spec file.
+
+    Compared and hashed by identity: a registry holds exactly one object per operation,
+    which lets compiled validators be cached per operation.
+    """
+
+    name: str
+    family: str
+    summary: str
+    method: str
+    path: str
+    returns: str
+    aliases: tuple[str, ...] = ()
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    encoding: str = "none"
+    stream_param: str | None = None
+    stream_end: tuple[str, ...] = ()
+    pagination: Pagination | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    helper: Mapping[str, Any] | None = None
+    example: Mapping[str, Any] = field(default_factory=dict)
+    operation_id: str | None = None
+    deprecated: bool = False
+    source: Path | None = field(default=None, compare=False)
+
+    def params_in(self, location: str) -> Mapping[str, Any]:
+        return self.params.get(location, {})
+
+    @cached_property
+    def location_of(self) -> dict[str, str]:
+        """Payload key -> where it travels (path, query, header, body)."""
+        return {key: loc for loc in PARAM_LOCATIONS for key in self.params_in(loc)}
+
+    @cached_property
+    def route(self) -> tuple[str, str]:
+        """The path template and its literal query string (``?beta=true``), split."""
+        route, _, literal_query = self.path.partition("?")
+        return route, literal_query
+
+    @property
+    def path_fields(self) -> list[str]:
+        return _PATH_FIELD.findall(self.route[0])
+
+    @property
+    def is_local(self) -> bool:
+        """True for helpers that never make an HTTP call of their own (webhooks)."""
+        return bool(self.helper) and self.helper.get("kind") == "webhook"
+
+
+def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
+    pagination = raw.get("pagination")
+    return Operation(
+        name=raw["name"],
+        family=family,
+        summary=raw["summary"],
+        method=raw.get("method", ""),
+        path=raw.get("path", ""),
+        returns=raw["returns"],
+        aliases=tuple(raw.get("aliases", ())),
+        params={loc: dict(raw.get("params", {}).get(loc) or {}) for loc in PARAM_LOCATIONS},
+        required=tuple(raw.get("required", ())),
+        encoding=raw.get("encoding", "json" if "body" in raw.get("params", {}) else "none"),
+        stream_param=raw.get("stream_param"),
+        stream_end=tuple(raw.get("stream_end", ())),
+        pagination=(
+            Pagination(**pagination)
+            if pagination
+            else (DEFAULT_PAGINATION if raw["returns"] == "page" else None)
+        ),
+        headers=dict(raw.get("headers", {})),
+        helper=raw.get("helper"),
+        example=raw.get("example", {}),
+        operation_id=raw.get("operation_id"),
+        deprecated=bool(raw.get("deprecated", False)),
+        source=source,
+    )
+
+
+@lru_cache(maxsize=1)
+def _format_validator():
+    from jsonschema import Draft202012Validator
+
+    schema = read_yaml(Path(__file__).with_name("spec_format.yaml"))
+    return Draft202012Validator(schema)
+
+
+def _json_path(parts) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def parse_family(source: Path, raw: Any) -> list[Operation]:
+    """Check a parsed spec file and build its operations; SpecError names what is wrong."""
+    errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = _json_path(first.absolute_path)
+        op = ""
+        path = list(first.absolute_path)
+        if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):
+            op_raw = raw["operations"][path[1]]
+            op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
+        raise SpecError(f"{source}{op}: {where}: {first.message}")
+    family = raw["family"]
+    if source.stem != family:
+        raise SpecError(f"{source}: $.family: {family!r} must match the file name")
+    operations = [_operation(family, op_raw, source) for op_raw in raw["operations"]]
+    for index, op in enumerate(operations):
+        problem = _check_operation(op)
+        if problem:
+            where, message = problem
+            raise SpecError(f"{source}, operation {op.name}: $.operations[{index}]{where}: {message}")
+    return operations
+
+
+def _check_operation(op: Operation) -> tuple[str, str] | None:
+    """Consistency rules the JSON Schema of the format cannot express."""
+    declared_path = set(op.params_in("path"))
+    in_route = set(op.path_fields)
+    if declared_path != in_route:
+        return ".params.path", f"route fields {sorted(in_route)} != declared {sorted(declared_path)}"
+    seen: dict[str, str] = {}
+    for loc in PARAM_LOCATIONS:
+        for key in op.params_in(loc):
+            if key in seen:
+                return f".params.{loc}.{key}", f"also declared in params.{seen[key]}"
+            seen[key] = loc
+    for key in op.required:
+        if key not in seen:
+            return ".required", f"{key!r} is required but not declared in params"
+    if op.stream_param and op.stream_param not in seen:
+        return ".stream_param", f"{op.stream_param!r} is not a declared parameter"
+    if op.returns == "page" and op.pagination and op.pagination.input_token not in seen:
+        return ".pagination.input_token", f"{op.pagination.input_token!r} is not a declared parameter"
+    return None
+
+
+class SpecRegistry:
+    """Every operation of a specs directory, resolved by name or alias on demand."""
+
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root) if root is not None else default_specs_dir()
+        self._lock = threading.Lock()
+        self._index: dict[str, str] | None = None
+        self._families: dict[str, dict[str, Operation]] = {}
+
+    def __repr__(self) -> str:
+        return f"SpecRegistry({str(self.root)!r})"
+
+    # -- index -------------------------------------------------------------------
+    @property
+    def index(self) -> dict[str, str]:
+        """Every operation name and alias -> its family id."""
+        if self._index is None:
+            path = self.root / INDEX_FILE
+            if not path.is_file():
+                raise SpecError(f"{path}: missing; run `python -m codegen` to build it")
+            raw = read_yaml(path) or {}
+            self._index = {name: family for family, names in raw.items() for name in names}
+        return self._index
+
+    def family_ids(self) -> list[str]:
+        return sorted({*self.index.values()})
+
+    # -- families ----------------------------------------------------------------
+    def family(self, family: str) -> dict[str, Operation]:
+        """The operations of one family, keyed by name (parsed once, then cached)."""
+        ops = self._families.get(family)
+        if ops is None:
+            with self._lock:
+                ops = self._families.get(family)
+                if ops is None:
+                    source = self.root / f"{family}.yaml"
+                    ops = {op.name: op for op in parse_family(source, read_yaml(source))}
+                    self._families[family] = ops
+        return ops
+
+    def operations(self) -> Iterator[Operation]:
+        for family in self.family_ids():
+            yield from self.family(family).values()
+
+    # -- lookup ------------------------------------------------------------------
+    def resolve(self, name: str) -> tuple[Operation, bool]:
+        """Find an operation by dotted name or alias; also says whether an alias was used."""
+        family = self.index.get(name)
+        if family is not None:
+            ops = self.family(family)
+            if name in ops:
+                return ops[name], False
+            for op in ops.values():
+                if name in op.aliases:
+                    return op, True
+        close = difflib.get_close_matches(name, list(self.index), n=5, cutoff=0.5)
+        if not close:  # substring hits help with partial names like "input_tokens"
+            close = sorted(n for n in self.index if name.lower() in n.lower())[:5]
+        raise UnknownOperationError(name, close)
+
+    def get(self, name: str) -> Operation:
+        return self.resolve(name)[0]
+
+
+def build_index(root: Path) -> dict[str, list[str]]:
+    """Family id -> its operation names and aliases, read from every spec file."""
+    index: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for source in sorted(root.glob("*.yaml")):
+        if source.name.startswith("_"):
+            continue
+        ops = parse_family(source, read_yaml(source))
+        names: list[str] = []
+        for op in ops:
+            for name in (op.name, *op.aliases):
+                if name in owner:
+                    raise SpecError(f"{source}, operation {op.name}: {name!r} already used in {owner[name]}")
+                owner[name] = source.name
+                names.append(name)
+        index[source.stem] = names
+    return index

@@ -1,0 +1,189 @@
+"""Server-sent events: a line decoder and the stream objects ``call`` returns.
+
+A stream yields each event's parsed ``data`` (a dict for the OpenAI API). It stops at
+``data: [DONE]`` or at the end of the body, raises :class:`StreamError` on an ``error``
+event, and, for operations that declare ``stream_end`` events, when the body ends
+before one of them arrived (the stream was cut short). Breaking out of the ``for``
+loop, leaving the ``with`` block or calling ``close()`` closes the HTTP response.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Iterable, Iterator
+
+import httpx
+
+from .errors import StreamError
+from .specs import Operation
+
+
+@dataclass
+class ServerSentEvent:
+    event: str | None
+    data: str
+    id: str | None = None
+
+
+class SSEDecoder:
+    """Feed lines (without their line ending); get events at each blank line."""
+
+    def __init__(self) -> None:
+        self._event: str | None = None
+        self._data: list[str] = []
+        self._id: str | None = None
+
+    def feed(self, line: str) -> ServerSentEvent | None:
+        if not line:
+            if not self._data and self._event is None:
+                return None
+            event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
+            self._event, self._data = None, []
+            return event
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            self._id = value
+        return None
+
+    def flush(self) -> ServerSentEvent | None:
+        return self.feed("")
+
+
+class _EventInterpreter:
+    """What the events mean for one operation: payloads, errors, the end."""
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self.finished = False  # [DONE] or a declared terminal event was seen
+
+    def interpret(self, sse: ServerSentEvent) -> Any:
+        """The value to yield, or the ``_DONE`` marker."""
+        if sse.data == "[DONE]":
+            self.finished = True
+            return _DONE
+        try:
+            data: Any = json.loads(sse.data)
+        except ValueError:
+            data = {"type": sse.event, "data": sse.data}
+        kind = data.get("type") if isinstance(data, dict) else None
+        if sse.event == "error" or kind == "error" or (isinstance(data, dict) and "error" in data and kind is None):
+            detail = data.get("error", data) if isinstance(data, dict) else data
+            message = detail.get("message") if isinstance(detail, dict) else None
+            raise StreamError(f"{self.op.name}: error event in stream: {message or detail}", event=data)
+        if kind in self.op.stream_end:
+            self.finished = True
+        return data
+
+    def check_end(self) -> None:
+        if self.op.stream_end and not self.finished:
+            raise StreamError(
+                f"{self.op.name}: stream closed before a terminal event "
+                f"({', '.join(self.op.stream_end)}): it was cut short"
+            )
+
+
+_DONE = object()
+
+
+def _events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
+    decoder = SSEDecoder()
+    for line in lines:
+        event = decoder.feed(line)
+        if event is not None:
+            yield event
+    last = decoder.flush()
+    if last is not None:
+        yield last
+
+
+class Stream:
+    """Iterator over the events of one streamed call (sync)."""
+
+    def __init__(self, op: Operation, response: httpx.Response, on_close=None):
+        self.op = op
+        self.response = response
+        self._on_close = on_close
+
+    def __iter__(self) -> Iterator[Any]:
+        interpreter = _EventInterpreter(self.op)
+        try:
+            for sse in _events(self.response.iter_lines()):
+                value = interpreter.interpret(sse)
+                if value is _DONE:
+                    return
+                yield value
+            interpreter.check_end()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.response.close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.headers.get("x-request-id")
+
+
+class AsyncStream:
+    """Async iterator over the events of one streamed call."""
+
+    def __init__(self, op: Operation, response: httpx.Response, on_close=None):
+        self.op = op
+        self.response = response
+        self._on_close = on_close
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        interpreter = _EventInterpreter(self.op)
+        decoder = SSEDecoder()
+        try:
+            async for line in self.response.aiter_lines():
+                sse = decoder.feed(line)
+                if sse is None:
+                    continue
+                value = interpreter.interpret(sse)
+                if value is _DONE:
+                    return
+                yield value
+            sse = decoder.flush()
+            if sse is not None:
+                value = interpreter.interpret(sse)
+                if value is _DONE:
+                    return
+                yield value
+            interpreter.check_end()
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    async def __aenter__(self) -> "AsyncStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.headers.get("x-request-id")

@@ -1,0 +1,185 @@
+"""Payload validation: one compiled jsonschema validator per operation, reused.
+
+An operation's payload is one flat object: its path, query, header and body parameters
+side by side. The payload schema is composed from the spec; two oaimap keywords make
+the messages clear where plain JSON Schema would be vague:
+
+* ``oaimapFile`` replaces ``{type: string, format: binary}``: a path (str or
+  ``pathlib.Path``) to an existing file, bytes, an open binary file, or a
+  ``(filename, content[, content_type])`` tuple;
+* ``oaimapPathSegment`` on path parameters: a non-empty string that is not ``.`` or
+  ``..`` (those would make an HTTP library rewrite the route).
+
+Like botocore's ParamValidator, every problem is reported at once, each with its JSON
+path, and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema import ValidationError as SchemaError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import ValidationError, Violation
+from .specs import Operation, read_yaml
+
+
+def is_file_value(value: Any) -> bool:
+    """True for every value oaimap accepts where a file is expected."""
+    if isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
+        return True
+    if isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str):
+        return is_file_value(value[1])
+    return callable(getattr(value, "read", None))
+
+
+def _file_keyword(validator, enabled, instance, schema) -> Iterator[SchemaError]:
+    if not enabled:
+        return
+    if isinstance(instance, (str, os.PathLike)):
+        path = Path(instance)
+        if not path.is_file():
+            yield SchemaError(f"file not found: {str(path)!r}")
+    elif not is_file_value(instance):
+        yield SchemaError(
+            f"expected a file (path, bytes or open binary file), got {type(instance).__name__}"
+        )
+
+
+def _path_segment_keyword(validator, enabled, instance, schema) -> Iterator[SchemaError]:
+    if not enabled:
+        return
+    if not isinstance(instance, str) or not instance:
+        yield SchemaError("path parameter must be a non-empty string")
+    elif instance in (".", ".."):
+        yield SchemaError(f"path parameter cannot be {instance!r}")
+
+
+PayloadValidator = validators.extend(
+    Draft202012Validator,
+    validators={"oaimapFile": _file_keyword, "oaimapPathSegment": _path_segment_keyword},
+)
+
+
+def _is_binary(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("format") == "binary" and schema.get("type") in (
+        "string",
+        None,
+    )
+
+
+def mark_files(schema: Any) -> Any:
+    """Copy of ``schema`` with every binary string turned into ``{oaimapFile: true}``."""
+    if _is_binary(schema):
+        return {"oaimapFile": True}
+    if isinstance(schema, dict):
+        return {key: mark_files(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [mark_files(item) for item in schema]
+    return schema
+
+
+def has_file_param(schema: Any) -> bool:
+    if _is_binary(schema):
+        return True
+    if isinstance(schema, dict):
+        return any(has_file_param(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(has_file_param(v) for v in schema)
+    return False
+
+
+def payload_schema(op: Operation, strict: bool) -> dict[str, Any]:
+    """The JSON Schema of ``op``'s flat payload."""
+    properties: dict[str, Any] = {}
+    for location in ("query", "header", "body"):
+        for key, schema in op.params_in(location).items():
+            properties[key] = mark_files(schema)
+    for key, schema in op.params_in("path").items():
+        properties[key] = {"allOf": [{"oaimapPathSegment": True}, mark_files(schema)]}
+    required = list(dict.fromkeys([*op.params_in("path"), *op.required]))
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }
+    if op.source is not None:
+        schema["$id"] = op.source.resolve().as_uri()
+    if strict:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _retrieve(uri: str) -> Resource:
+    """Load a shared schema file referenced with $ref (``_schemas/x.yaml#/...``)."""
+    if not uri.startswith("file://"):
+        raise LookupError(f"oaimap only follows $ref into local spec files, not {uri}")
+    from urllib.parse import unquote, urlparse
+
+    return Resource.from_contents(read_yaml(Path(unquote(urlparse(uri).path))), DRAFT202012)
+
+
+_REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=None)
+def compiled_validator(op: Operation, strict: bool) -> Any:
+    """The validator of one operation, built once and reused."""
+    return PayloadValidator(payload_schema(op, strict), registry=_REGISTRY)
+
+
+def _json_path(parts) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _short(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violation]:
+    """Every problem of ``payload`` for ``op``, sorted by JSON path."""
+    found: dict[tuple[str, str], Violation] = {}
+    for error in compiled_validator(op, strict).iter_errors(payload):
+        base = list(error.absolute_path)
+        if error.validator == "required":
+            for key in error.validator_value:
+                if isinstance(error.instance, dict) and key not in error.instance:
+                    v = Violation(_json_path([*base, key]), "required property is missing")
+                    found[(v.path, v.message)] = v
+            continue
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    v = Violation(_json_path([*base, key]), "unknown property (strict mode)")
+                    found[(v.path, v.message)] = v
+            continue
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            # Say what the closest alternative wanted instead of "is not valid under any".
+            from jsonschema.exceptions import best_match
+
+            deepest = best_match(error.context)
+            message = f"matches none of the allowed shapes (closest: {deepest.message})"
+            v = Violation(_json_path([*base, *deepest.relative_path]), _short(message))
+        else:
+            v = Violation(_json_path(base), _short(error.message))
+        found[(v.path, v.message)] = v
+    return sorted(found.values(), key=lambda v: (v.path, v.message))
+
+
+def validate(op: Operation, payload: Any, strict: bool = False) -> None:
+    """Raise :class:`ValidationError` listing every problem of ``payload``."""
+    if not isinstance(payload, dict):
+        raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
+    problems = violations(op, payload, strict)
+    if problems:
+        raise ValidationError(op.name, problems)

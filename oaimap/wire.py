@@ -1,0 +1,222 @@
+"""Turn ``(operation, payload)`` into an ``httpx.Request``: no I/O, shared by both clients.
+
+The payload is split by the spec: path parameters are percent-encoded into the route,
+query parameters use the API's bracket style, header parameters become headers, and
+everything else (declared body keys and unknown keys alike) goes into the body.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+import httpx
+
+from . import __version__
+from .host import ServiceHost
+from .specs import Operation
+from .validation import is_file_value
+
+USER_AGENT = f"oaimap/{__version__}"
+
+
+def encode_path_segment(value: Any) -> str:
+    """Percent-encode with no safe characters: ``a/b?c#d`` cannot change the route."""
+    return quote(str(value), safe="")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def flatten_form(key: str, value: Any) -> Iterable[tuple[str, Any]]:
+    """Bracket-style pairs: ``a[]=1&a[]=2`` for lists, ``m[k]=v`` for objects, None dropped."""
+    if value is None:
+        return
+    if isinstance(value, dict):
+        for sub, item in value.items():
+            yield from flatten_form(f"{key}[{sub}]", item)
+    elif isinstance(value, (list, tuple)) and not _is_file_tuple(value):
+        for item in value:
+            yield from flatten_form(f"{key}[]", item)
+    else:
+        yield key, value
+
+
+def _is_file_tuple(value: Any) -> bool:
+    return isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str)
+
+
+def _contains_file(value: Any) -> bool:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return False
+    if isinstance(value, dict):
+        return any(_contains_file(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_file(v) for v in value)
+    return is_file_value(value)
+
+
+@dataclass
+class CallOptions:
+    """Per-call settings accepted as keyword arguments of ``call``."""
+
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    extra_query: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    output: str | Path | None = None  # binary answers: stream to this file
+
+    @classmethod
+    def from_kwargs(cls, operation: str, options: Mapping[str, Any]) -> "CallOptions":
+        unknown = set(options) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise TypeError(
+                f"{operation}: unknown call option(s) {sorted(unknown)}; "
+                f"known: {sorted(cls.__dataclass_fields__)}"
+            )
+        return cls(**options)
+
+
+@dataclass
+class PreparedCall:
+    """A built request plus what answering it needs; ``close()`` closes opened files."""
+
+    op: Operation
+    request: httpx.Request
+    sse: bool  # the answer is an event stream
+    streaming: bool  # the body must be read incrementally (SSE or binary to a file)
+    files: ExitStack
+
+    def close(self) -> None:
+        self.files.close()
+
+
+def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
+    if op.returns == "sse":
+        return True
+    return bool(op.stream_param) and payload.get(op.stream_param) is True
+
+
+class RequestBuilder:
+    """Builds requests for one service host."""
+
+    def __init__(self, host: ServiceHost):
+        self.host = host
+
+    def build(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        op: Operation,
+        payload: Mapping[str, Any],
+        options: CallOptions,
+    ) -> PreparedCall:
+        route, literal_query = op.route
+        base = urlsplit(self.host.base_url)
+        path_values: dict[str, str] = {}
+        # The base URL's own query (e.g. ?api-version=...) is kept on every request.
+        query: list[tuple[str, Any]] = parse_qsl(base.query, keep_blank_values=True)
+        query += parse_qsl(literal_query, keep_blank_values=True)
+        headers: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers.update(self.host.identity_headers())
+        headers.update(op.headers)
+        body: dict[str, Any] = {}
+        for key, value in payload.items():
+            location = op.location_of.get(key, "body")
+            if location == "path":
+                path_values[key] = encode_path_segment(value)
+            elif location == "query":
+                query.extend(flatten_form(key, value))
+            elif location == "header":
+                if value is not None:
+                    headers[key] = ",".join(map(_scalar, value)) if isinstance(value, list) else _scalar(value)
+            else:
+                body[key] = value
+        for key, value in self.host.default_query.items():
+            query.extend(flatten_form(key, value))
+        for key, value in options.extra_query.items():
+            query.extend(flatten_form(key, value))
+        query.extend(self.host.auth_query().items())
+        headers.update(self.host.auth_headers())
+        if answers_with_sse(op, payload):
+            headers["Accept"] = "text/event-stream"
+        if op.method != "GET":
+            headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
+        headers.update(options.extra_headers)
+
+        url = urlunsplit(base._replace(path=base.path.rstrip("/") + route.format_map(path_values), query=""))
+        files = ExitStack()
+        content_kwargs = self._body(op, body, files)
+        headers.update(content_kwargs.pop("headers", {}))
+        request = http.build_request(
+            op.method,
+            url,
+            params=[(k, _scalar(v)) for k, v in query],
+            headers=headers,
+            timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            **content_kwargs,
+        )
+        sse = answers_with_sse(op, payload)
+        streaming = sse or (op.returns == "binary" and options.output is not None)
+        return PreparedCall(op=op, request=request, sse=sse, streaming=streaming, files=files)
+
+    def _body(self, op: Operation, body: dict[str, Any], files: ExitStack) -> dict[str, Any]:
+        encoding = op.encoding
+        if encoding == "auto":
+            encoding = "multipart" if _contains_file(body) else "json"
+        if encoding == "none":
+            return {}
+        if encoding == "json":
+            return {"json": body} if body or op.params_in("body") else {}
+        if encoding == "sdp":
+            return {"content": str(body.get("sdp", "")).encode(), "headers": {"Content-Type": "application/sdp"}}
+        return {"files": _multipart_fields(body, files)}
+
+
+def _multipart_fields(body: dict[str, Any], files: ExitStack) -> list[tuple[str, tuple]]:
+    """Every body key as a multipart field; plain values travel as filename-less parts.
+
+    Passing plain fields as ``(None, value)`` tuples keeps their order and makes httpx
+    use multipart even when no file is present (its ``data=`` alone would be urlencoded).
+    """
+    fields: list[tuple[str, tuple]] = []
+    for key, value in body.items():
+        if isinstance(value, list) and value and all(_contains_file(v) for v in value):
+            fields.extend((f"{key}[]", _file_part(key, item, files)) for item in value)
+        elif _contains_file(value):
+            fields.append((key, _file_part(key, value, files)))
+        else:
+            fields.extend((k, (None, _scalar(v).encode())) for k, v in flatten_form(key, value))
+    return fields
+
+
+def _file_part(key: str, value: Any, files: ExitStack) -> tuple[str, Any, str]:
+    """(filename, content, content type) for one file value; paths are opened lazily here."""
+    filename: str | None = None
+    content_type: str | None = None
+    if _is_file_tuple(value):
+        filename, value, *rest = value
+        content_type = rest[0] if rest else None
+    if isinstance(value, (str, Path)) or hasattr(value, "__fspath__"):
+        path = Path(value)
+        filename = filename or path.name
+        value = files.enter_context(open(path, "rb"))
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value)
+        filename = filename or key
+    else:
+        filename = filename or Path(str(getattr(value, "name", key))).name
+    if content_type is None:
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return filename, value, content_type
