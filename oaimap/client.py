@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator, Mapping
 
@@ -25,6 +27,12 @@ from .wire import CallOptions, PreparedCall, RequestBuilder
 log = logging.getLogger("oaimap")
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+
+
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """Built once per process: loading CA certificates costs ~50 ms per client otherwise."""
+    return httpx.create_ssl_context()
 
 
 class _RedactKeys(logging.Filter):
@@ -95,7 +103,7 @@ class _Core:
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.strict = strict
-        self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry(specs)
+        self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self._builder = RequestBuilder(host)
         _guard_logs(host)
 
@@ -170,7 +178,7 @@ class Client(_Core):
 
     def __init__(self, api_key: str | None = None, *, http_client: httpx.Client | None = None, **kwargs: Any):
         super().__init__(api_key, **kwargs)
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.Client(timeout=self.timeout, verify=_ssl_context())
 
     def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias.
@@ -249,7 +257,7 @@ class AsyncClient(_Core):
 
     def __init__(self, api_key: str | None = None, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any):
         super().__init__(api_key, **kwargs)
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, verify=_ssl_context())
 
     async def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias (see :meth:`Client.call`)."""

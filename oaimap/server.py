@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -37,6 +38,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     events: list[Any] | None = None
+    delay: float = 0.0  # seconds to wait before answering (timeout tests)
 
 
 @dataclass
@@ -81,7 +83,7 @@ class LoopbackServer:
     """Run with ``with LoopbackServer() as server: Client(base_url=server.url, ...)``."""
 
     def __init__(self, specs: SpecRegistry | None = None, host: str = "127.0.0.1", port: int = 0):
-        self.specs = specs or SpecRegistry()
+        self.specs = specs or SpecRegistry.shared()
         self._routes: dict[str, list[_Route]] = defaultdict(list)
         for op in self.specs.operations():
             if op.helper is None:
@@ -101,7 +103,7 @@ class LoopbackServer:
         return f"http://{host}:{port}/v1"
 
     def start(self) -> "LoopbackServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="oaimap-loopback", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="oaimap-loopback", daemon=True)
         self._thread.start()
         return self
 
@@ -116,6 +118,12 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def reset(self) -> None:
+        """Forget received requests and unused scripted replies."""
+        with self._lock:
+            self.requests.clear()
+            self._scripts.clear()
 
     # -- scripting -----------------------------------------------------------------
     def script(self, operation: str, *replies: Reply) -> None:
@@ -154,7 +162,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._handle()
+        try:
+            self._handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout test): nothing to do
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
@@ -202,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(scripted or _example_reply(op, payload))
 
     def _send(self, reply: Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
         if reply.events is not None:
             return self._send_events(reply)
         if reply.body is not None:
@@ -229,12 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        try:
-            for event in reply.events or ():
-                self.wfile.write(_sse_frame(event))
-                self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading: that is its right
+        for event in reply.events or ():
+            self.wfile.write(_sse_frame(event))
+            self.wfile.flush()
 
 
 def _sse_frame(event: Any) -> bytes:

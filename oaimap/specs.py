@@ -219,6 +219,11 @@ class SpecRegistry:
     def __repr__(self) -> str:
         return f"SpecRegistry({str(self.root)!r})"
 
+    @classmethod
+    def shared(cls, root: Path | str | None = None) -> "SpecRegistry":
+        """One registry per specs directory for the whole process (parsed specs are shared)."""
+        return _shared_registry(str(Path(root).resolve()) if root is not None else str(default_specs_dir()))
+
     # -- index -------------------------------------------------------------------
     @property
     def index(self) -> dict[str, str]:
@@ -269,6 +274,11 @@ class SpecRegistry:
 
     def get(self, name: str) -> Operation:
         return self.resolve(name)[0]
+
+
+@lru_cache(maxsize=None)
+def _shared_registry(root: str) -> SpecRegistry:
+    return SpecRegistry(root)
 
 
 def build_index(root: Path) -> dict[str, list[str]]:

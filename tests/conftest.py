@@ -13,10 +13,18 @@ REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "open
 TEST_KEY = "sk-test-0123456789abcdef"
 
 
-@pytest.fixture
-def server():
+@pytest.fixture(scope="session")
+def _shared_server():
     with LoopbackServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def server(_shared_server):
+    """The session's loopback server, with no recorded requests or scripted replies."""
+    _shared_server.reset()
+    yield _shared_server
+    _shared_server.reset()
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""Spec files: checked against the format, named errors, lazy loading, a fresh index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oaimap import SpecError, SpecRegistry
+from oaimap.specs import build_index, dump_yaml, read_yaml
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+
+
+def _write_family(tmp_path: Path, operations: list[dict]) -> Path:
+    (tmp_path / "demo.yaml").write_text(
+        dump_yaml({"family": "demo", "title": "Demo", "summary": "Test family.", "operations": operations})
+    )
+    return tmp_path
+
+
+OK_OP = {"name": "demo.items.get", "summary": "Get one.", "method": "GET", "path": "/items/{item_id}",
+         "returns": "json", "params": {"path": {"item_id": {"type": "string"}}}}
+
+
+def test_a_bad_spec_names_file_operation_and_json_path(tmp_path):
+    bad = dict(OK_OP, method="FETCH")
+    _write_family(tmp_path, [bad])
+    with pytest.raises(SpecError) as info:
+        build_index(tmp_path)
+    message = str(info.value)
+    assert "demo.yaml" in message and "demo.items.get" in message and "$.operations[0].method" in message
+
+
+def test_route_fields_must_match_declared_path_params(tmp_path):
+    _write_family(tmp_path, [dict(OK_OP, params={})])
+    with pytest.raises(SpecError, match=r"\$\.operations\[0\]\.params\.path"):
+        build_index(tmp_path)
+
+
+def test_names_and_aliases_are_unique_across_files(tmp_path):
+    _write_family(tmp_path, [dict(OK_OP, aliases=["getItem"]), dict(OK_OP, name="demo.items.other", aliases=["getItem"])])
+    with pytest.raises(SpecError, match="getItem"):
+        build_index(tmp_path)
+
+
+def test_a_family_is_parsed_only_when_first_used(tmp_path):
+    _write_family(tmp_path, [OK_OP])
+    (tmp_path / "_index.yaml").write_text(dump_yaml(build_index(tmp_path)))
+    registry = SpecRegistry(tmp_path)
+    assert registry.index["demo.items.get"] == "demo"
+    assert registry._families == {}
+    op = registry.get("demo.items.get")
+    assert list(registry._families) == ["demo"] and registry.get("demo.items.get") is op
+
+
+def test_import_oaimap_loads_no_spec_and_no_http_stack():
+    code = "import sys, oaimap; print(sorted(m for m in ('httpx', 'jsonschema', 'yaml') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_committed_index_matches_the_spec_files():
+    on_disk = read_yaml(SPECS / "_index.yaml")
+    assert on_disk == build_index(SPECS), "specs/_index.yaml is stale: run python -m codegen"
