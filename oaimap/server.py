@@ -156,6 +156,7 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
     loopback: LoopbackServer
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
