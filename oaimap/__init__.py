@@ -57,4 +57,8 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "StreamError",
+    "PollTimeoutError",
+    "WebSocketError",
+    "WebSocketClosedError",
+    "WebhookVerificationError",
 ]

@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping
 
 import httpx
 
-from . import helpers
+from . import helpers, live
 from .errors import APIConnectionError, APITimeoutError, status_error
 from .host import ServiceHost
 from .retries import RetryPolicy
@@ -172,6 +172,15 @@ class _Core:
             raise TypeError(f"{op.name} does not return pages; paginate needs a list operation")
         return op
 
+    @property
+    def websockets(self) -> Any:
+        """Open websocket connections by id (Responses websocket mode, Realtime): ``oaimap.live``."""
+        return live.channels(self)
+
+    def realtime_connect(self, model: str | None = None, **kwargs: Any) -> Any:
+        """Open a Realtime websocket (``await`` it on AsyncClient); see ``websockets.realtime``."""
+        return live.channels(self).realtime(model, **kwargs)
+
 
 class Client(_Core):
     """Synchronous client: ``client.call("responses.create", {...})``."""
@@ -243,6 +252,7 @@ class Client(_Core):
             request[pagination.input_token] = token
 
     def close(self) -> None:
+        live.shutdown(self)  # closes open websockets with 1000
         self._http.close()
 
     def __enter__(self) -> "Client":
@@ -321,6 +331,7 @@ class AsyncClient(_Core):
             request[pagination.input_token] = token
 
     async def close(self) -> None:
+        await live.ashutdown(self)  # closes open websockets with 1000
         await self._http.aclose()
 
     async def __aenter__(self) -> "AsyncClient":

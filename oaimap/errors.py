@@ -65,6 +65,14 @@ class ValidationError(OaimapError, ValueError):
         return [v.path for v in self.violations]
 
 
+class PollTimeoutError(OaimapError, TimeoutError):
+    """A polling helper did not reach a terminal state in time; ``last`` is the last result."""
+
+    def __init__(self, message: str, last: Any = None):
+        super().__init__(message)
+        self.last = last
+
+
 class APIError(OaimapError):
     """Something went wrong talking to the API."""
 
@@ -88,6 +96,37 @@ class StreamError(APIError):
     def __init__(self, message: str, event: Any = None):
         super().__init__(message)
         self.event = event
+
+
+class WebSocketError(APIError):
+    """A websocket channel (Responses websocket mode, Realtime) failed or was misused:
+    handshake refused (``status_code`` set), unknown or duplicate ``connection_id``,
+    connection not open."""
+
+    def __init__(self, message: str, *, connection_id: str | None = None, status_code: int | None = None):
+        super().__init__(message)
+        self.connection_id = connection_id
+        self.status_code = status_code
+
+
+class WebSocketClosedError(WebSocketError):
+    """A websocket closed without the client asking (a server drop: ``code`` 1006, or a
+    server-initiated close); ``code`` and ``reason`` say how."""
+
+    def __init__(self, message: str, *, connection_id: str | None, code: int | None, reason: str | None):
+        super().__init__(message, connection_id=connection_id)
+        self.code = code
+        self.reason = reason
+
+
+class WebhookVerificationError(OaimapError, ValueError):
+    """A webhook request failed verification. ``check`` names the failing check:
+    ``secret``, ``headers``, ``timestamp``, ``signature`` or ``payload``. The message
+    never holds the secret nor the signatures' bytes."""
+
+    def __init__(self, check: str, message: str):
+        super().__init__(message)
+        self.check = check
 
 
 class APIStatusError(APIError):
