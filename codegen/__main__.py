@@ -1,6 +1,8 @@
 """Regenerate every generated file from specs/: ``python -m codegen [--check]``.
 
 With ``--check`` nothing is written; the exit code is 1 when a file is stale.
+``python -m codegen import-openapi PATH [--seed TSV]`` creates / updates specs/*.yaml
+from the official OpenAPI document (see codegen/openapi_import.py).
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import index
+from . import docs, index, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATORS = (index,)
+GENERATORS = (index, docs, stubs)
 
 
 def generated_files(root: Path = ROOT) -> dict[Path, str]:
@@ -24,6 +26,11 @@ def generated_files(root: Path = ROOT) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-openapi"]:  # python -m codegen import-openapi PATH [--seed TSV]
+        from . import openapi_import
+
+        return openapi_import.main(argv[1:], root=ROOT)
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
     args = parser.parse_args(argv)

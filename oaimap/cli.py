@@ -1,4 +1,4 @@
-"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``."""
+"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``, ``oaimap specs diff PATH``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ def _demo(args: argparse.Namespace) -> int:
     return run()
 
 
+def _specs_diff(args: argparse.Namespace) -> int:
+    from .drift import report
+
+    code, text = report(args.document, args.specs)
+    print(text)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oaimap", description="One declarative door to the OpenAI API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the loopback server until interrupted")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     serve.set_defaults(func=_serve)
+    specs = commands.add_parser("specs", help="work with the operation specs")
+    specs_commands = specs.add_subparsers(dest="specs_command", required=True)
+    diff = specs_commands.add_parser("diff", help="compare specs/ with an OpenAPI document; exit 1 when they drifted")
+    diff.add_argument("document", help="path of the OpenAPI document (YAML or JSON)")
+    diff.add_argument("--specs", default=None, help="specs directory (default: the installed specs)")
+    diff.set_defaults(func=_specs_diff)
     args = parser.parse_args(argv)
     return args.func(args)
 

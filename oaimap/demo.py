@@ -7,6 +7,8 @@ specs' examples. Each step prints the operation, what went over the wire and the
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from .client import Client
@@ -40,4 +42,19 @@ def run() -> int:
 
         count = client.call("countInputTokens", {"model": "gpt-4.1-mini", "input": "Tell me a joke."})
         _show("responses.input_tokens.count (seed alias countInputTokens)", server, count)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            upload = Path(tmp) / "train.jsonl"
+            upload.write_text('{"prompt": "hi", "completion": "hello"}\n')
+            uploaded = client.call("files.create", {"file": upload, "purpose": "fine-tune"})
+            _show("files.create (multipart upload streamed from disk)", server, uploaded)
+            part = server.requests[-1].payload["file"]
+            print(f"   server received part file={part.filename!r}, {len(part)} bytes")
+
+            target = Path(tmp) / "download.bin"
+            client.call("downloadFile", {"file_id": uploaded["id"]}, output=target)
+            sent = server.requests[-1]
+            print("== files.content (seed alias downloadFile, streamed to a file)")
+            print(f"   sent: {sent.method} {sent.path}")
+            print(f"   got:  {target.stat().st_size} bytes written to {target.name}")
     return 0

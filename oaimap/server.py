@@ -26,7 +26,7 @@ from typing import Any, Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .specs import Operation, SpecRegistry
-from .validation import violations
+from .validation import readable_params, violations
 
 
 @dataclass
@@ -359,7 +359,7 @@ def _insert(target: Any, parts: list[str], leaf: Any) -> None:
 def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, str]], record: ReceivedRequest) -> dict[str, Any]:
     payload: dict[str, Any] = dict(path_values)
     literal = set(dict(parse_qsl(op.route[1])))
-    query_schemas = op.params_in("query")
+    query_schemas = readable_params(op, "query")
     payload.update(_unflatten([(k, v) for k, v in query if k not in literal and k.partition("[")[0] in query_schemas], query_schemas))
     for key in op.params_in("header"):
         if key.lower() in record.headers:
@@ -369,7 +369,7 @@ def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, 
     ctype = record.headers.get("content-type", "")
     if not record.body:
         return payload
-    body_schemas = op.params_in("body")
+    body_schemas = readable_params(op, "body") if ctype.startswith("multipart/form-data") else {}
     if ctype.startswith("application/json"):
         body = json.loads(record.body)
         if not isinstance(body, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -46,15 +46,17 @@ def default_specs_dir() -> Path:
 
 @dataclass(frozen=True)
 class Pagination:
-    input_token: str
-    output_token: str
+    """How a list operation pages; without ``input_token`` the list is a single page."""
+
+    input_token: str | None = None
+    output_token: str | None = None
     items: str = "data"
     more: str = "has_more"
 
     def next_token(self, page: Mapping[str, Any]) -> Any:
         """The cursor for the page after ``page``, or None when it was the last."""
         items = page.get(self.items) or []
-        if not page.get(self.more) or not items:
+        if self.input_token is None or not page.get(self.more) or not items:
             return None
         if self.output_token == "@last":
             last = items[-1]
@@ -88,6 +90,7 @@ class Operation:
     pagination: Pagination | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     helper: Mapping[str, Any] | None = None
+    params_from: str | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
     operation_id: str | None = None
     deprecated: bool = False
@@ -100,6 +103,13 @@ class Operation:
     def location_of(self) -> dict[str, str]:
         """Payload key -> where it travels (path, query, header, body)."""
         return {key: loc for loc in PARAM_LOCATIONS for key in self.params_in(loc)}
+
+    @cached_property
+    def file_params(self) -> frozenset[str]:
+        """Body keys whose schema holds a file (``format: binary``): sent as multipart parts."""
+        from .validation import has_file_param
+
+        return frozenset(k for k, schema in self.params_in("body").items() if has_file_param(schema))
 
     @cached_property
     def route(self) -> tuple[str, str]:
@@ -139,6 +149,7 @@ def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
         ),
         headers=dict(raw.get("headers", {})),
         helper=raw.get("helper"),
+        params_from=raw.get("params_from"),
         example=raw.get("example", {}),
         operation_id=raw.get("operation_id"),
         deprecated=bool(raw.get("deprecated", False)),
@@ -198,11 +209,11 @@ def _check_operation(op: Operation) -> tuple[str, str] | None:
                 return f".params.{loc}.{key}", f"also declared in params.{seen[key]}"
             seen[key] = loc
     for key in op.required:
-        if key not in seen:
+        if key not in seen and not op.params_from:
             return ".required", f"{key!r} is required but not declared in params"
     if op.stream_param and op.stream_param not in seen:
         return ".stream_param", f"{op.stream_param!r} is not a declared parameter"
-    if op.returns == "page" and op.pagination and op.pagination.input_token not in seen:
+    if op.returns == "page" and op.pagination and op.pagination.input_token not in (None, *seen):
         return ".pagination.input_token", f"{op.pagination.input_token!r} is not a declared parameter"
     return None
 
@@ -212,7 +223,7 @@ class SpecRegistry:
 
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else default_specs_dir()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # params_from may load another family
         self._index: dict[str, str] | None = None
         self._families: dict[str, dict[str, Operation]] = {}
 
@@ -250,7 +261,17 @@ class SpecRegistry:
                     source = self.root / f"{family}.yaml"
                     ops = {op.name: op for op in parse_family(source, read_yaml(source))}
                     self._families[family] = ops
+                    for op in list(ops.values()):
+                        if op.params_from:
+                            ops[op.name] = self._inherit_params(op)
         return ops
+
+    def _inherit_params(self, op: Operation) -> Operation:
+        """``params_from: other.op``: the other op's params and required keys, plus op's own."""
+        base = self.get(op.params_from)
+        params = {loc: {**base.params_in(loc), **op.params_in(loc)} for loc in PARAM_LOCATIONS}
+        required = tuple(dict.fromkeys([*base.required, *op.required]))
+        return replace(op, params=params, required=required)
 
     def operations(self) -> Iterator[Operation]:
         for family in self.family_ids():

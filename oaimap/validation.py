@@ -66,6 +66,17 @@ PayloadValidator = validators.extend(
     validators={"oaimapFile": _file_keyword, "oaimapPathSegment": _path_segment_keyword},
 )
 
+_closed_objects = Draft202012Validator.VALIDATORS["additionalProperties"]
+
+
+def _open_objects(validator, additional, instance, schema) -> Iterator[SchemaError]:
+    # Outside strict mode undeclared keys pass at every depth, as they do at the top.
+    if additional is not False:
+        yield from _closed_objects(validator, additional, instance, schema)
+
+
+LenientValidator = validators.extend(PayloadValidator, validators={"additionalProperties": _open_objects})
+
 
 def _is_binary(schema: Any) -> bool:
     return isinstance(schema, dict) and schema.get("format") == "binary" and schema.get("type") in (
@@ -122,7 +133,14 @@ def _retrieve(uri: str) -> Resource:
         raise LookupError(f"oaimap only follows $ref into local spec files, not {uri}")
     from urllib.parse import unquote, urlparse
 
-    return Resource.from_contents(read_yaml(Path(unquote(urlparse(uri).path))), DRAFT202012)
+    path = Path(unquote(urlparse(uri).path))
+    return _schema_file(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=128)
+def _schema_file(path: str, mtime_ns: int) -> Resource:
+    """Each shared schema file is parsed once (per version on disk), not once per $ref."""
+    return Resource.from_contents(read_yaml(Path(path)), DRAFT202012)
 
 
 _REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
@@ -131,7 +149,34 @@ _REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
 @lru_cache(maxsize=None)
 def compiled_validator(op: Operation, strict: bool) -> Any:
     """The validator of one operation, built once and reused."""
-    return PayloadValidator(payload_schema(op, strict), registry=_REGISTRY)
+    kind = PayloadValidator if strict else LenientValidator
+    return kind(payload_schema(op, strict), registry=_REGISTRY)
+
+
+@lru_cache(maxsize=None)
+def readable_params(op: Operation, location: str) -> dict[str, Any]:
+    """``op``'s parameters in ``location`` with ``$ref``s replaced by their targets (a few
+    levels deep): for code that reads form or query text back into typed values."""
+    params = op.params_in(location)
+    if op.source is None or not params:
+        return dict(params)
+    resolver = _REGISTRY.resolver(base_uri=op.source.resolve().as_uri())
+    return {key: _inline(schema, resolver, 4) for key, schema in params.items()}
+
+
+def _inline(schema: Any, resolver: Any, depth: int) -> Any:
+    if isinstance(schema, list):
+        return [_inline(item, resolver, depth) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if isinstance(schema.get("$ref"), str):
+        if depth <= 0:
+            return {}
+        resolved = resolver.lookup(schema["$ref"])
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        target = _inline(resolved.contents, resolved.resolver, depth - 1)
+        return {"allOf": [target, _inline(rest, resolver, depth)]} if rest else target
+    return {key: _inline(value, resolver, depth) for key, value in schema.items()}
 
 
 def _json_path(parts) -> str:

@@ -57,14 +57,11 @@ def _is_file_tuple(value: Any) -> bool:
     return isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str)
 
 
-def _contains_file(value: Any) -> bool:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return False
-    if isinstance(value, dict):
-        return any(_contains_file(v) for v in value.values())
+def _is_upload(value: Any) -> bool:
+    """A value for a file parameter that is a file (or a list of files), not a JSON reference."""
     if isinstance(value, list):
-        return any(_contains_file(v) for v in value)
-    return is_file_value(value)
+        return bool(value) and all(is_file_value(item) for item in value)
+    return value is not None and is_file_value(value)
 
 
 @dataclass
@@ -173,31 +170,33 @@ class RequestBuilder:
 
     def _body(self, op: Operation, body: dict[str, Any], files: ExitStack) -> dict[str, Any]:
         encoding = op.encoding
+        uploads = {k for k, v in body.items() if k in op.file_params and _is_upload(v)}
         if encoding == "auto":
-            encoding = "multipart" if _contains_file(body) else "json"
+            encoding = "multipart" if uploads else "json"
         if encoding == "none":
             return {}
         if encoding == "json":
             return {"json": body} if body or op.params_in("body") else {}
         if encoding == "sdp":
             return {"content": str(body.get("sdp", "")).encode(), "headers": {"Content-Type": "application/sdp"}}
-        return {"files": _multipart_fields(body, files)}
+        return {"files": _multipart_fields(body, uploads, files)}
 
 
-def _multipart_fields(body: dict[str, Any], files: ExitStack) -> list[tuple[str, tuple]]:
+def _multipart_fields(body: dict[str, Any], uploads: set[str], files: ExitStack) -> list[tuple[str, tuple]]:
     """Every body key as a multipart field; plain values travel as filename-less parts.
 
     Passing plain fields as ``(None, value)`` tuples keeps their order and makes httpx
     use multipart even when no file is present (its ``data=`` alone would be urlencoded).
+    Several files under one name are sent as ``name[]``.
     """
     fields: list[tuple[str, tuple]] = []
     for key, value in body.items():
-        if isinstance(value, list) and value and all(_contains_file(v) for v in value):
-            fields.extend((f"{key}[]", _file_part(key, item, files)) for item in value)
-        elif _contains_file(value):
-            fields.append((key, _file_part(key, value, files)))
-        else:
+        if key not in uploads:
             fields.extend((k, (None, _scalar(v).encode())) for k, v in flatten_form(key, value))
+        elif isinstance(value, list):
+            fields.extend((f"{key}[]", _file_part(key, item, files)) for item in value)
+        else:
+            fields.append((key, _file_part(key, value, files)))
     return fields
 
 

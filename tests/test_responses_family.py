@@ -40,8 +40,9 @@ def test_each_operation_on_the_wire(client, server, name, alias, payload, method
 
 
 def test_query_parameters_use_bracket_arrays(client, server):
-    client.call("responses.retrieve", {"response_id": "resp_1", "include": ["a.b", "c"], "stream": False})
-    assert server.requests[-1].query == [("include[]", "a.b"), ("include[]", "c"), ("stream", "false")]
+    include = ["file_search_call.results", "message.output_text.logprobs"]
+    client.call("responses.retrieve", {"response_id": "resp_1", "include": include, "stream": False})
+    assert server.requests[-1].query == [("include[]", include[0]), ("include[]", include[1]), ("stream", "false")]
 
 
 def test_unknown_keys_pass_through_to_the_body(client, server):
