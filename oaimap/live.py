@@ -44,6 +44,7 @@ from .errors import (
     WebSocketClosedError,
     WebSocketError,
 )
+from .forms import flatten_form, form_text
 from .host import ServiceHost
 
 log = logging.getLogger("oaimap.live")
@@ -144,26 +145,6 @@ class _End:
 
 
 # -- URL, headers, secrets ---------------------------------------------------------
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _pairs(key: str, value: Any) -> Iterator[tuple[str, str]]:
-    """Bracket-style query pairs, like HTTP requests (``a[]=1``, ``m[k]=v``), None dropped."""
-    if value is None:
-        return
-    if isinstance(value, Mapping):
-        for sub, item in value.items():
-            yield from _pairs(f"{key}[{sub}]", item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _pairs(f"{key}[]", item)
-    else:
-        yield key, _text(value)
-
-
 def websocket_url(host: ServiceHost, path: str, query: Mapping[str, Any] | None = None) -> tuple[str, str]:
     """``(url, shown)``: the websocket URL for ``path`` and the same URL with secrets masked.
 
@@ -176,9 +157,9 @@ def websocket_url(host: ServiceHost, path: str, query: Mapping[str, Any] | None 
         raise ConfigurationError(f"base URL scheme {base.scheme!r} cannot carry a websocket (use http(s) or ws(s))")
     pairs: list[tuple[str, str]] = parse_qsl(base.query, keep_blank_values=True)
     for key, value in host.default_query.items():
-        pairs.extend(_pairs(key, value))
+        pairs.extend((k, form_text(v)) for k, v in flatten_form(key, value))
     for key, value in (query or {}).items():
-        pairs.extend(_pairs(key, value))
+        pairs.extend((k, form_text(v)) for k, v in flatten_form(key, value))
     auth = list(host.auth_query().items())  # raises ConfigurationError without a key
     route = base.path.rstrip("/") + path
     url = urlunsplit((scheme, base.netloc, route, urlencode(pairs + auth), ""))

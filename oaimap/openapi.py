@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from .forms import coerce, insert, split_key
 from .specs import _Loader
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -596,48 +597,17 @@ def _sub_schema(doc: Mapping[str, Any], schema: Any, key: str, depth: int = 0) -
 
 def coerce_text(doc: Mapping[str, Any], value: str, schema: Any) -> Any:
     """A form or query value (text) as the type its schema asks for."""
-    kinds = _schema_kinds(doc, schema)
-    if "string" in kinds or not kinds:
-        return value
-    if "boolean" in kinds and value in ("true", "false"):
-        return value == "true"
-    if "integer" in kinds and re.fullmatch(r"-?\d+", value):
-        return int(value)
-    if "number" in kinds:
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if kinds & {"object", "array"}:
-        try:
-            return json.loads(value)
-        except ValueError:
-            pass
-    if value == "null" and "null" in kinds:
-        return None
-    return value
+    return coerce(value, _schema_kinds(doc, schema))
 
 
 def _put(doc: Mapping[str, Any], target: dict[str, Any], raw_key: str, value: Any, schemas: Mapping[str, Any], is_file: bool) -> None:
-    head = raw_key.partition("[")[0]
-    parts = [head, *re.findall(r"\[([^\]]*)\]", raw_key[len(head):])]
-    schema: Any = schemas.get(head, {})
+    parts = split_key(raw_key)
+    schema: Any = schemas.get(parts[0], {})
     for part in parts[1:]:
         schema = _sub_schema(doc, schema, part or "[]")
     if isinstance(value, str) and not is_file:
         value = coerce_text(doc, value, schema)
-    node: Any = target
-    for index, part in enumerate(parts[:-1]):
-        container: Any = [] if parts[index + 1] == "" else {}
-        if isinstance(node, list):
-            node.append(container)
-            node = container
-        else:
-            node = node.setdefault(part, container)
-    if isinstance(node, list):
-        node.append(value)
-    else:
-        node[parts[-1]] = value
+    insert(target, parts, value)
 
 
 def curl_payload(doc: Mapping[str, Any], dop: DocOperation, request: CurlRequest) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .forms import coerce, insert, split_key
 from .specs import Operation, SpecRegistry
 from .validation import readable_params, violations
 
@@ -291,30 +292,14 @@ def _schema_type(schema: Any) -> set[str]:
         for sub in schema.get(key, []):
             out |= _schema_type(sub)
     if not out and "enum" in schema:
-        out |= {type(v).__name__ for v in schema["enum"]}
+        json_names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+        out |= {json_names.get(type(v), "string") for v in schema["enum"]}
     return out
 
 
 def _coerce(value: str, schema: Any) -> Any:
     """Form and query values are strings; give them the type the schema asks for."""
-    kinds = _schema_type(schema)
-    if "string" in kinds or "str" in kinds:
-        return value
-    if kinds & {"boolean", "bool"} and value in ("true", "false"):
-        return value == "true"
-    if kinds & {"integer", "int"}:
-        try:
-            return int(value)
-        except ValueError:
-            pass
-    if "number" in kinds:
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if value == "null" and "null" in kinds:
-        return None
-    return value
+    return coerce(value, _schema_type(schema))
 
 
 def _item_schema(schema: Any, key: str) -> Any:
@@ -332,28 +317,12 @@ def _unflatten(pairs: Iterable[tuple[str, Any]], schemas: dict[str, Any]) -> dic
     """``a[]=1&a[]=2&m[k]=v`` -> ``{"a": [1, 2], "m": {"k": "v"}}``, typed by the schema."""
     out: dict[str, Any] = {}
     for raw_key, value in pairs:
-        head = raw_key.partition("[")[0]
-        parts = [head, *re.findall(r"\[([^\]]*)\]", raw_key[len(head):])]
-        schema = schemas.get(head, {})
+        parts = split_key(raw_key)
+        schema = schemas.get(parts[0], {})
         for part in parts[1:]:
             schema = _item_schema(schema, part or "[]")
-        _insert(out, parts, _coerce(value, schema) if isinstance(value, str) else value)
+        insert(out, parts, _coerce(value, schema) if isinstance(value, str) else value)
     return out
-
-
-def _insert(target: Any, parts: list[str], leaf: Any) -> None:
-    """Put ``leaf`` at ``parts`` (``""`` means "append to a list") inside ``target``."""
-    for index, part in enumerate(parts[:-1]):
-        container: Any = [] if parts[index + 1] == "" else {}
-        if isinstance(target, list):
-            target.append(container)
-            target = container
-        else:
-            target = target.setdefault(part, container)
-    if isinstance(target, list):
-        target.append(leaf)
-    else:
-        target[parts[-1]] = leaf
 
 
 def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, str]], record: ReceivedRequest) -> dict[str, Any]:

@@ -7,19 +7,19 @@ everything else (declared body keys and unknown keys alike) goes into the body.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
 
 from . import __version__
 from .host import ServiceHost
+from .forms import flatten_form, form_text, is_file_tuple
 from .specs import Operation
 from .validation import is_file_value
 
@@ -29,32 +29,6 @@ USER_AGENT = f"oaimap/{__version__}"
 def encode_path_segment(value: Any) -> str:
     """Percent-encode with no safe characters: ``a/b?c#d`` cannot change the route."""
     return quote(str(value), safe="")
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-def flatten_form(key: str, value: Any) -> Iterable[tuple[str, Any]]:
-    """Bracket-style pairs: ``a[]=1&a[]=2`` for lists, ``m[k]=v`` for objects, None dropped."""
-    if value is None:
-        return
-    if isinstance(value, dict):
-        for sub, item in value.items():
-            yield from flatten_form(f"{key}[{sub}]", item)
-    elif isinstance(value, (list, tuple)) and not _is_file_tuple(value):
-        for item in value:
-            yield from flatten_form(f"{key}[]", item)
-    else:
-        yield key, value
-
-
-def _is_file_tuple(value: Any) -> bool:
-    return isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str)
 
 
 def _is_upload(value: Any) -> bool:
@@ -137,7 +111,7 @@ class RequestBuilder:
                 query.extend(flatten_form(key, value))
             elif location == "header":
                 if value is not None:
-                    headers[key] = ",".join(map(_scalar, value)) if isinstance(value, list) else _scalar(value)
+                    headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value
         for key, value in self.host.default_query.items():
@@ -159,7 +133,7 @@ class RequestBuilder:
         request = http.build_request(
             op.method,
             url,
-            params=[(k, _scalar(v)) for k, v in query],
+            params=[(k, form_text(v)) for k, v in query],
             headers=headers,
             timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             **content_kwargs,
@@ -192,7 +166,7 @@ def _multipart_fields(body: dict[str, Any], uploads: set[str], files: ExitStack)
     fields: list[tuple[str, tuple]] = []
     for key, value in body.items():
         if key not in uploads:
-            fields.extend((k, (None, _scalar(v).encode())) for k, v in flatten_form(key, value))
+            fields.extend((k, (None, form_text(v).encode())) for k, v in flatten_form(key, value))
         elif isinstance(value, list):
             fields.extend((f"{key}[]", _file_part(key, item, files)) for item in value)
         else:
@@ -204,7 +178,7 @@ def _file_part(key: str, value: Any, files: ExitStack) -> tuple[str, Any, str]:
     """(filename, content, content type) for one file value; paths are opened lazily here."""
     filename: str | None = None
     content_type: str | None = None
-    if _is_file_tuple(value):
+    if is_file_tuple(value):
         filename, value, *rest = value
         content_type = rest[0] if rest else None
     if isinstance(value, (str, Path)) or hasattr(value, "__fspath__"):

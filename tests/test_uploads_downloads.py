@@ -3,12 +3,10 @@ file; a large upload streamed from disk with flat memory. Real HTTP over loopbac
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 

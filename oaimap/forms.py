@@ -1,0 +1,91 @@
+"""Bracket-style form and query encoding, both ways.
+
+The API reads lists as ``key[]=a&key[]=b`` and objects as ``key[sub]=v`` in query
+strings and multipart bodies. ``wire.py`` and ``live.py`` encode with
+:func:`flatten_form`; the loopback server and the OpenAPI example reader decode with
+:func:`split_key`, :func:`insert` and :func:`coerce`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterator
+
+_BRACKETS = re.compile(r"\[([^\]]*)\]")
+
+
+def is_file_tuple(value: Any) -> bool:
+    """``(filename, content[, content_type])``: one file, not a list of values."""
+    return isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str)
+
+
+def form_text(value: Any) -> str:
+    """One value as query / form text: ``true`` / ``false``, JSON for containers."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def flatten_form(key: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """Bracket-style pairs: ``a[]=1&a[]=2`` for lists, ``m[k]=v`` for objects, None dropped.
+
+    Leaves are yielded as they are (files stay files); pass them to :func:`form_text`.
+    """
+    if value is None:
+        return
+    if isinstance(value, dict):
+        for sub, item in value.items():
+            yield from flatten_form(f"{key}[{sub}]", item)
+    elif isinstance(value, (list, tuple)) and not is_file_tuple(value):
+        for item in value:
+            yield from flatten_form(f"{key}[]", item)
+    else:
+        yield key, value
+
+
+def split_key(raw_key: str) -> list[str]:
+    """``a[b][]`` -> ``["a", "b", ""]`` (``""`` means "append to a list")."""
+    head = raw_key.partition("[")[0]
+    return [head, *_BRACKETS.findall(raw_key[len(head):])]
+
+
+def insert(target: dict[str, Any], parts: list[str], leaf: Any) -> None:
+    """Put ``leaf`` at ``parts`` (from :func:`split_key`) inside ``target``."""
+    node: Any = target
+    for index, part in enumerate(parts[:-1]):
+        container: Any = [] if parts[index + 1] == "" else {}
+        if isinstance(node, list):
+            node.append(container)
+            node = container
+        else:
+            node = node.setdefault(part, container)
+    if isinstance(node, list):
+        node.append(leaf)
+    else:
+        node[parts[-1]] = leaf
+
+
+def coerce(text: str, kinds: set[str]) -> Any:
+    """A form or query value (text) as one of the JSON types in ``kinds``."""
+    if "string" in kinds or not kinds:
+        return text
+    if "boolean" in kinds and text in ("true", "false"):
+        return text == "true"
+    if "integer" in kinds and re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if "number" in kinds:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    if kinds & {"object", "array"}:
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    if text == "null" and "null" in kinds:
+        return None
+    return text
