@@ -146,11 +146,23 @@ def _schema_file(path: str, mtime_ns: int) -> Resource:
 _REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
 
 
+@lru_cache(maxsize=8)
+def _registry_for(specs_dir: Path) -> Registry:
+    """A registry already holding every shared schema file of a specs directory.
+
+    A registry is immutable: what a validation retrieves on the way is not kept for the
+    next one, so without this each call would look every ``$ref``'d file up again.
+    """
+    resources = [(path.resolve().as_uri(), _retrieve(path.resolve().as_uri())) for path in sorted((specs_dir / "_schemas").glob("*.yaml"))]
+    return _REGISTRY.with_resources(resources).crawl()
+
+
 @lru_cache(maxsize=None)
 def compiled_validator(op: Operation, strict: bool) -> Any:
     """The validator of one operation, built once and reused."""
     kind = PayloadValidator if strict else LenientValidator
-    return kind(payload_schema(op, strict), registry=_REGISTRY)
+    registry = _registry_for(op.source.parent) if op.source is not None else _REGISTRY
+    return kind(payload_schema(op, strict), registry=registry)
 
 
 @lru_cache(maxsize=None)
