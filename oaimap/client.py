@@ -36,18 +36,18 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class _RedactKeys(logging.Filter):
-    """Masks API keys in records of the ``httpx`` logger (it logs full URLs, and in query
-    mode the key is part of the URL)."""
+    """Masks API keys (raw and percent-encoded) in records of httpx and httpcore, which log
+    full URLs (in query mode the key is part of the URL) and protocol errors."""
 
     def __init__(self) -> None:
         super().__init__("oaimap-redact")
-        self.secrets: set[str] = set()
+        self.hosts: list[ServiceHost] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "**********")
+        message = original = record.getMessage()
+        for host in self.hosts:
+            message = host.redact(message)
+        if message != original:
             record.msg, record.args = message, ()
         return True
 
@@ -56,12 +56,26 @@ _redactor = _RedactKeys()
 
 
 def _guard_logs(host: ServiceHost) -> None:
-    if host.auth_in == "query" and host.api_key is not None and host.api_key.reveal():
-        _redactor.secrets.add(host.api_key.reveal())
-        for name in ("httpx", "httpcore"):
-            logger = logging.getLogger(name)
-            if _redactor not in logger.filters:
-                logger.addFilter(_redactor)
+    """Attach the redacting filter to every httpx / httpcore logger (filters of a parent
+    logger do not see records of its children, so each one gets it)."""
+    if not host.secret_forms():
+        return
+    if host not in _redactor.hosts:
+        _redactor.hosts.append(host)
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("httpx", "httpcore")]
+    for name in {"httpx", "httpcore", *names}:
+        logger = logging.getLogger(name)
+        if _redactor not in logger.filters:
+            logger.addFilter(_redactor)
+
+
+def _drop_unsent(op: Operation, payload: Any) -> Any:
+    """Query and header values of None are simply not sent, so they are not validated."""
+    if not isinstance(payload, Mapping):
+        return payload
+    return {
+        k: v for k, v in payload.items() if not (v is None and op.location_of.get(k) in ("query", "header"))
+    }
 
 
 class _Core:
@@ -114,9 +128,18 @@ class _Core:
     def _prepare(
         self, http: httpx.Client | httpx.AsyncClient, op: Operation, payload: Any, options: CallOptions
     ) -> PreparedCall:
-        payload = {} if payload is None else payload
+        payload = _drop_unsent(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
+        if options.output is not None and op.returns != "binary":
+            raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
+
+    def _helper_payload(self, op: Operation, payload: Any, options: CallOptions) -> dict[str, Any]:
+        payload = _drop_unsent(op, {} if payload is None else payload)
+        validate(op, payload, strict=self.strict)
+        if options.output is not None:
+            raise TypeError(f"{op.name}: output= is only for binary answers")
+        return dict(payload)
 
     def _policy(self, options: CallOptions) -> RetryPolicy:
         if options.max_retries is None:
@@ -131,7 +154,7 @@ class _Core:
             return policy.delay(retries)
         kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         what = "timed out" if kind is APITimeoutError else f"connection failed ({type(exc).__name__})"
-        raise kind(f"{call.op.name}: request {what} after {retries + 1} attempt(s)", call.request) from None
+        raise kind(f"{call.op.name}: request {what} after {retries + 1} attempt(s)", call.request)
 
     def _wait_after_status(self, policy: RetryPolicy, retries: int, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying this error status, or None to give up."""
@@ -187,6 +210,7 @@ class Client(_Core):
 
     def __init__(self, api_key: str | None = None, *, http_client: httpx.Client | None = None, **kwargs: Any):
         super().__init__(api_key, **kwargs)
+        self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or httpx.Client(timeout=self.timeout, verify=_ssl_context())
 
     def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
@@ -198,8 +222,7 @@ class Client(_Core):
         op, via_alias = self.specs.resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
-            validate(op, {} if payload is None else payload, strict=self.strict)
-            return helpers.load(op).run(self, op, dict(payload or {}), opts)
+            return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = self._send(call, opts)
@@ -223,7 +246,11 @@ class Client(_Core):
             try:
                 response = self._http.send(call.request, stream=call.streaming)
             except httpx.TransportError as exc:
-                time.sleep(self._wait_after_error(policy, retries, call, exc))
+                failure: httpx.TransportError | None = exc
+            else:
+                failure = None
+            if failure is not None:  # decided outside `except`: no httpx context on our error
+                time.sleep(self._wait_after_error(policy, retries, call, failure))
                 retries += 1
                 continue
             self._log(call, response, retries)
@@ -233,7 +260,7 @@ class Client(_Core):
             response.close()
             wait = self._wait_after_status(policy, retries, response)
             if wait is None:
-                raise status_error(call.op.name, response)
+                raise status_error(call.op.name, response, self.host.redact)
             time.sleep(wait)
             retries += 1
 
@@ -253,7 +280,8 @@ class Client(_Core):
 
     def close(self) -> None:
         live.shutdown(self)  # closes open websockets with 1000
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> "Client":
         return self
@@ -267,6 +295,7 @@ class AsyncClient(_Core):
 
     def __init__(self, api_key: str | None = None, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any):
         super().__init__(api_key, **kwargs)
+        self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, verify=_ssl_context())
 
     async def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
@@ -274,8 +303,7 @@ class AsyncClient(_Core):
         op, via_alias = self.specs.resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
-            validate(op, {} if payload is None else payload, strict=self.strict)
-            return await helpers.load(op).arun(self, op, dict(payload or {}), opts)
+            return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = await self._send(call, opts)
@@ -299,7 +327,11 @@ class AsyncClient(_Core):
             try:
                 response = await self._http.send(call.request, stream=call.streaming)
             except httpx.TransportError as exc:
-                await asyncio.sleep(self._wait_after_error(policy, retries, call, exc))
+                failure: httpx.TransportError | None = exc
+            else:
+                failure = None
+            if failure is not None:  # decided outside `except`: no httpx context on our error
+                await asyncio.sleep(self._wait_after_error(policy, retries, call, failure))
                 retries += 1
                 continue
             self._log(call, response, retries)
@@ -309,7 +341,7 @@ class AsyncClient(_Core):
             await response.aclose()
             wait = self._wait_after_status(policy, retries, response)
             if wait is None:
-                raise status_error(call.op.name, response)
+                raise status_error(call.op.name, response, self.host.redact)
             await asyncio.sleep(wait)
             retries += 1
 
@@ -332,7 +364,8 @@ class AsyncClient(_Core):
 
     async def close(self) -> None:
         await live.ashutdown(self)  # closes open websockets with 1000
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def __aenter__(self) -> "AsyncClient":
         return self

@@ -9,8 +9,9 @@ names, JSON paths and the server's own error body.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -195,12 +196,18 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(operation: str, response: httpx.Response) -> APIStatusError:
-    """Build the right :class:`APIStatusError` subclass for an error response."""
+def status_error(
+    operation: str, response: httpx.Response, redact: Callable[[str], str] = lambda text: text
+) -> APIStatusError:
+    """Build the right :class:`APIStatusError` subclass for an error response.
+
+    ``redact`` masks the API key wherever the server echoed it (message and body).
+    """
+    text = redact(response.text)
     try:
-        body: Any = response.json()
+        body: Any = json.loads(text)
     except ValueError:
-        body = response.text or None
+        body = text or None
     detail = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         detail = body["error"].get("message")

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Mapping
+from urllib.parse import quote, quote_plus
 
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+REDACTED = "**********"
 DEFAULT_AUTH_NAME = "Authorization"
 
 
@@ -117,7 +119,26 @@ class ServiceHost:
                 "no API key: pass api_key=... or set the environment variable the host reads "
                 "(OPENAI_API_KEY by default)"
             )
-        return self.api_key.reveal()
+        key = self.api_key.reveal()
+        if not key.isascii() or any(c.isspace() or not c.isprintable() for c in key):
+            raise ConfigurationError(
+                "the API key contains whitespace, control or non-ASCII characters "
+                "(a trailing newline from a file?); it cannot travel in a header or URL"
+            )
+        return key
+
+    def secret_forms(self) -> tuple[str, ...]:
+        """Every form the key can take in text: raw and percent-encoded (for redaction)."""
+        key = self.api_key.reveal() if self.api_key is not None else ""
+        if not key:
+            return ()
+        return tuple(dict.fromkeys((key, quote(key, safe=""), quote_plus(key))))
+
+    def redact(self, text: str) -> str:
+        """``text`` with every form of the key masked."""
+        for secret in self.secret_forms():
+            text = text.replace(secret, REDACTED)
+        return text
 
     @property
     def _bearer(self) -> bool:

@@ -34,7 +34,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import (
     ConfigurationError,
@@ -45,11 +45,10 @@ from .errors import (
     WebSocketError,
 )
 from .forms import flatten_form, form_text
-from .host import ServiceHost
+from .host import REDACTED, ServiceHost
 
 log = logging.getLogger("oaimap.live")
 
-REDACTED = "**********"
 DEFAULT_OPEN_TIMEOUT = 10.0
 DEFAULT_MAX_SIZE = 2**25  # 32 MiB per server event (the library default, 1 MiB, is small for audio)
 SHUTDOWN_REASON = "client closed"
@@ -178,26 +177,12 @@ def handshake_headers(host: ServiceHost, extra: Mapping[str, str] | None = None)
     return headers
 
 
-def _secret_forms(host: ServiceHost) -> tuple[str, ...]:
-    key = host.api_key.reveal() if host.api_key is not None else ""
-    if not key:
-        return ()
-    return tuple(dict.fromkeys((key, quote(key, safe=""), quote_plus(key))))
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
 class _RedactingLogger(logging.LoggerAdapter):
     """Handed to websockets, whose debug log prints the request line and every header."""
 
-    def __init__(self, logger: logging.Logger, secrets: tuple[str, ...]):
+    def __init__(self, logger: logging.Logger, host: ServiceHost):
         super().__init__(logger, {})
-        self.secrets = secrets
+        self.host = host
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
         if not self.isEnabledFor(level):
@@ -207,7 +192,7 @@ class _RedactingLogger(logging.LoggerAdapter):
         except (TypeError, ValueError):
             text = " ".join(map(str, (msg, *args)))
         kwargs.pop("stacklevel", None)
-        self.logger.log(level, "%s", _redact(text, self.secrets), **kwargs)
+        self.logger.log(level, "%s", self.host.redact(text), **kwargs)
 
 
 def _check_close(code: Any, reason: Any) -> None:
@@ -549,7 +534,6 @@ class LiveChannels:
 
         from .wire import USER_AGENT
 
-        secrets = _secret_forms(self.host)
         failure: WebSocketError | None = None
         try:
             return await connect(
@@ -558,7 +542,7 @@ class LiveChannels:
                 user_agent_header=USER_AGENT,
                 open_timeout=open_timeout,
                 max_size=max_size,
-                logger=_RedactingLogger(log, secrets),
+                logger=_RedactingLogger(log, self.host),
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -569,11 +553,11 @@ class LiveChannels:
             request_id = exc.response.headers.get("x-request-id")
             if request_id:
                 message += f" (request id {request_id})"
-            failure = WebSocketError(_redact(message, secrets), connection_id=connection_id, status_code=status)
+            failure = WebSocketError(self.host.redact(message), connection_id=connection_id, status_code=status)
         except Exception as exc:  # noqa: BLE001 - OSError, timeout, bad handshake: reported, never chained
             what = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
             failure = WebSocketError(
-                _redact(f"{channel.transport} {connection_id!r}: could not connect to {shown}: {what}", secrets),
+                self.host.redact(f"{channel.transport} {connection_id!r}: could not connect to {shown}: {what}"),
                 connection_id=connection_id,
             )
         # Raised outside the except blocks: the library's exception (whose text may hold

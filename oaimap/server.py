@@ -254,6 +254,8 @@ def _sse_frame(event: Any) -> bytes:
         return b"data: [DONE]\n\n"
     if isinstance(event, (bytes, str)):  # raw frame, for tests of odd streams
         return event.encode() if isinstance(event, str) else event
+    if isinstance(event, dict) and set(event) == {"event", "data"}:  # a named event (Assistants)
+        return f"event: {event['event']}\ndata: {json.dumps(event['data'])}\n\n".encode()
     kind = event.get("type") if isinstance(event, dict) else None
     head = f"event: {kind}\n" if kind else ""
     return f"{head}data: {json.dumps(event)}\n\n".encode()
@@ -303,14 +305,24 @@ def _coerce(value: str, schema: Any) -> Any:
 
 
 def _item_schema(schema: Any, key: str) -> Any:
+    """The schema of ``schema``'s list items (``key == "[]"``) or of its property ``key``,
+    looking into every anyOf / oneOf / allOf branch (nullable unions among them)."""
     if not isinstance(schema, dict):
         return {}
-    if key == "[]":
-        items = schema.get("items")
-        if items is None:  # nullable arrays: {anyOf: [{type: array, items: ...}, {type: null}]}
-            items = next((sub.get("items") for sub in schema.get("anyOf", []) if "items" in sub), {})
-        return items
-    return (schema.get("properties") or {}).get(key, schema.get("additionalProperties", {}))
+    if key == "[]" and isinstance(schema.get("items"), dict):
+        return schema["items"]
+    if key != "[]":
+        found = (schema.get("properties") or {}).get(key)
+        if found is not None:
+            return found
+    for union in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(union) or []:
+            found = _item_schema(branch, key)
+            if found:
+                return found
+    if key != "[]" and isinstance(schema.get("additionalProperties"), dict):
+        return schema["additionalProperties"]
+    return {}
 
 
 def _unflatten(pairs: Iterable[tuple[str, Any]], schemas: dict[str, Any]) -> dict[str, Any]:

@@ -121,11 +121,6 @@ class Operation:
     def path_fields(self) -> list[str]:
         return _PATH_FIELD.findall(self.route[0])
 
-    @property
-    def is_local(self) -> bool:
-        """True for helpers that never make an HTTP call of their own (webhooks)."""
-        return bool(self.helper) and self.helper.get("kind") == "webhook"
-
 
 def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
     pagination = raw.get("pagination")
@@ -165,7 +160,8 @@ def _format_validator():
     return Draft202012Validator(schema)
 
 
-def _json_path(parts) -> str:
+def json_path(parts) -> str:
+    """``['input', 0, 'type']`` -> ``$.input[0].type``."""
     out = "$"
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -177,7 +173,7 @@ def parse_family(source: Path, raw: Any) -> list[Operation]:
     errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        where = _json_path(first.absolute_path)
+        where = json_path(first.absolute_path)
         op = ""
         path = list(first.absolute_path)
         if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):

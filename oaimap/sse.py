@@ -1,6 +1,8 @@
 """Server-sent events: a line decoder and the stream objects ``call`` returns.
 
-A stream yields each event's parsed ``data`` (a dict for the OpenAI API). It stops at
+A stream yields each event's parsed ``data`` (a dict for the OpenAI API); an event whose
+data has no ``type`` but whose ``event:`` line names it (Assistants streams:
+``thread.run.created``) is yielded as ``{"event": name, "data": data}``. It stops at
 ``data: [DONE]`` or at the end of the body, raises :class:`StreamError` on an ``error``
 event, and, for operations that declare ``stream_end`` events, when the body ends
 before one of them arrived (the stream was cut short). Breaking out of the ``for``
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterable, Iterator
+from itertools import chain
+from typing import Any, AsyncIterator, Iterator
 
 import httpx
 
@@ -54,19 +57,21 @@ class SSEDecoder:
             self._id = value
         return None
 
-    def flush(self) -> ServerSentEvent | None:
-        return self.feed("")
 
-
-class _EventInterpreter:
-    """What the events mean for one operation: payloads, errors, the end."""
+class _EventReader:
+    """Lines in, values out, for one operation's stream: payloads, errors, the end."""
 
     def __init__(self, op: Operation):
         self.op = op
+        self.decoder = SSEDecoder()
         self.finished = False  # [DONE] or a declared terminal event was seen
 
-    def interpret(self, sse: ServerSentEvent) -> Any:
-        """The value to yield, or the ``_DONE`` marker."""
+    def feed(self, line: str) -> Any:
+        """The value to yield for this line, ``_NOTHING``, or ``_DONE``."""
+        sse = self.decoder.feed(line)
+        return _NOTHING if sse is None else self._interpret(sse)
+
+    def _interpret(self, sse: ServerSentEvent) -> Any:
         if sse.data == "[DONE]":
             self.finished = True
             return _DONE
@@ -79,8 +84,10 @@ class _EventInterpreter:
             detail = data.get("error", data) if isinstance(data, dict) else data
             message = detail.get("message") if isinstance(detail, dict) else None
             raise StreamError(f"{self.op.name}: error event in stream: {message or detail}", event=data)
-        if kind in self.op.stream_end:
+        if kind in self.op.stream_end or sse.event in self.op.stream_end:
             self.finished = True
+        if sse.event and sse.event != "message" and kind is None:
+            return {"event": sse.event, "data": data}
         return data
 
     def check_end(self) -> None:
@@ -92,36 +99,35 @@ class _EventInterpreter:
 
 
 _DONE = object()
-
-
-def _events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
-    decoder = SSEDecoder()
-    for line in lines:
-        event = decoder.feed(line)
-        if event is not None:
-            yield event
-    last = decoder.flush()
-    if last is not None:
-        yield last
+_NOTHING = object()
+_END_OF_BODY = ("",)  # a last blank line dispatches an event the body left unterminated
 
 
 class Stream:
-    """Iterator over the events of one streamed call (sync)."""
+    """Iterator over the events of one streamed call (sync); it can be iterated once."""
 
     def __init__(self, op: Operation, response: httpx.Response, on_close=None):
         self.op = op
         self.response = response
         self._on_close = on_close
+        self._started = False
 
     def __iter__(self) -> Iterator[Any]:
-        interpreter = _EventInterpreter(self.op)
+        if self._started:
+            raise StreamError(f"{self.op.name}: this stream was already read; a stream can be iterated once")
+        self._started = True
+        return self._events()
+
+    def _events(self) -> Iterator[Any]:
+        reader = _EventReader(self.op)
         try:
-            for sse in _events(self.response.iter_lines()):
-                value = interpreter.interpret(sse)
+            for line in chain(self.response.iter_lines(), _END_OF_BODY):
+                value = reader.feed(line)
                 if value is _DONE:
                     return
-                yield value
-            interpreter.check_end()
+                if value is not _NOTHING:
+                    yield value
+            reader.check_end()
         finally:
             self.close()
 
@@ -142,33 +148,42 @@ class Stream:
         return self.response.headers.get("x-request-id")
 
 
+async def _with_end_of_body(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    async for line in lines:
+        yield line
+    for line in _END_OF_BODY:
+        yield line
+
+
 class AsyncStream:
-    """Async iterator over the events of one streamed call."""
+    """Async iterator over the events of one streamed call; it can be iterated once.
+
+    ``async for ... break`` leaves closing to the event loop's clean-up of the generator;
+    use ``async with stream:`` (or ``await stream.aclose()``) to close at once.
+    """
 
     def __init__(self, op: Operation, response: httpx.Response, on_close=None):
         self.op = op
         self.response = response
         self._on_close = on_close
+        self._started = False
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        interpreter = _EventInterpreter(self.op)
-        decoder = SSEDecoder()
+    def __aiter__(self) -> AsyncIterator[Any]:
+        if self._started:
+            raise StreamError(f"{self.op.name}: this stream was already read; a stream can be iterated once")
+        self._started = True
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[Any]:
+        reader = _EventReader(self.op)
         try:
-            async for line in self.response.aiter_lines():
-                sse = decoder.feed(line)
-                if sse is None:
-                    continue
-                value = interpreter.interpret(sse)
+            async for line in _with_end_of_body(self.response.aiter_lines()):
+                value = reader.feed(line)
                 if value is _DONE:
                     return
-                yield value
-            sse = decoder.flush()
-            if sse is not None:
-                value = interpreter.interpret(sse)
-                if value is _DONE:
-                    return
-                yield value
-            interpreter.check_end()
+                if value is not _NOTHING:
+                    yield value
+            reader.check_end()
         finally:
             await self.aclose()
 

@@ -27,7 +27,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .errors import ValidationError, Violation
-from .specs import Operation, read_yaml
+from .specs import Operation, json_path, read_yaml
 
 
 def is_file_value(value: Any) -> bool:
@@ -191,13 +191,6 @@ def _inline(schema: Any, resolver: Any, depth: int) -> Any:
     return {key: _inline(value, resolver, depth) for key, value in schema.items()}
 
 
-def _json_path(parts) -> str:
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 def _short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
@@ -210,14 +203,14 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
         if error.validator == "required":
             for key in error.validator_value:
                 if isinstance(error.instance, dict) and key not in error.instance:
-                    v = Violation(_json_path([*base, key]), "required property is missing")
+                    v = Violation(json_path([*base, key]), "required property is missing")
                     found[(v.path, v.message)] = v
             continue
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             for key in error.instance:
                 if key not in allowed:
-                    v = Violation(_json_path([*base, key]), "unknown property (strict mode)")
+                    v = Violation(json_path([*base, key]), "unknown property (strict mode)")
                     found[(v.path, v.message)] = v
             continue
         if error.validator in ("anyOf", "oneOf") and error.context:
@@ -226,9 +219,9 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
 
             deepest = best_match(error.context)
             message = f"matches none of the allowed shapes (closest: {deepest.message})"
-            v = Violation(_json_path([*base, *deepest.relative_path]), _short(message))
+            v = Violation(json_path([*base, *deepest.relative_path]), _short(message))
         else:
-            v = Violation(_json_path(base), _short(error.message))
+            v = Violation(json_path(base), _short(error.message))
         found[(v.path, v.message)] = v
     return sorted(found.values(), key=lambda v: (v.path, v.message))
 

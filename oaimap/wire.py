@@ -18,12 +18,20 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import httpx
 
 from . import __version__
-from .host import ServiceHost
 from .forms import flatten_form, form_text, is_file_tuple
+from .host import ServiceHost
 from .specs import Operation
 from .validation import is_file_value
 
 USER_AGENT = f"oaimap/{__version__}"
+ACCEPT = {  # by the spec's `returns`
+    "json": "application/json",
+    "page": "application/json",
+    "empty": "application/json",  # error bodies still come as JSON
+    "sse": "text/event-stream",
+    "binary": "*/*",
+    "text": "*/*",
+}
 
 
 def encode_path_segment(value: Any) -> str:
@@ -58,6 +66,16 @@ class CallOptions:
                 f"known: {sorted(cls.__dataclass_fields__)}"
             )
         return cls(**options)
+
+    def for_inner_calls(self) -> dict[str, Any]:
+        """Options a helper passes on to each call it makes (not the per-request
+        idempotency key, not ``output``)."""
+        return {
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "extra_headers": self.extra_headers,
+            "extra_query": self.extra_query,
+        }
 
 
 @dataclass
@@ -99,7 +117,7 @@ class RequestBuilder:
         # The base URL's own query (e.g. ?api-version=...) is kept on every request.
         query: list[tuple[str, Any]] = parse_qsl(base.query, keep_blank_values=True)
         query += parse_qsl(literal_query, keep_blank_values=True)
-        headers: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers: dict[str, str] = {"User-Agent": USER_AGENT}
         headers.update(self.host.identity_headers())
         headers.update(op.headers)
         body: dict[str, Any] = {}
@@ -120,8 +138,8 @@ class RequestBuilder:
             query.extend(flatten_form(key, value))
         query.extend(self.host.auth_query().items())
         headers.update(self.host.auth_headers())
-        if answers_with_sse(op, payload):
-            headers["Accept"] = "text/event-stream"
+        sse = answers_with_sse(op, payload)
+        headers["Accept"] = "text/event-stream" if sse else ACCEPT[op.returns]
         if op.method != "GET":
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
@@ -138,7 +156,6 @@ class RequestBuilder:
             timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
             **content_kwargs,
         )
-        sse = answers_with_sse(op, payload)
         streaming = sse or (op.returns == "binary" and options.output is not None)
         return PreparedCall(op=op, request=request, sse=sse, streaming=streaming, files=files)
 

@@ -9,7 +9,7 @@ import pytest
 from oaimap import AuthenticationError, Client, ConfigurationError
 from oaimap.server import Reply
 
-KEY = "sk-secret-auth-routing-42"
+KEY = "sk-secret/auth+routing=42"  # reserved URL characters: percent-encoded forms must not leak either
 PAYLOAD = {"response_id": "resp_1"}
 
 
@@ -96,3 +96,30 @@ def test_the_key_never_shows_in_repr_errors_or_logs(server, caplog):
     assert KEY not in str(info.value) and KEY not in repr(info.value)
     assert caplog.records, "httpx and oaimap should have logged the requests"
     assert all(KEY not in record.getMessage() for record in caplog.records)  # ...but never logged
+
+
+@pytest.mark.parametrize("bad_key", ["sk-abc\n", "sk abc", "sk-\u00e9t\u00e9"])
+def test_keys_that_cannot_travel_fail_before_sending_without_showing_the_key(server, bad_key):
+    with Client(api_key=bad_key, base_url=server.url) as client, pytest.raises(ConfigurationError) as info:
+        client.call("responses.retrieve", PAYLOAD)
+    assert bad_key.strip() not in str(info.value)
+    assert server.requests == []
+
+
+def test_a_key_echoed_by_the_server_is_masked_in_the_error(server):
+    echo = {"error": {"message": f"Incorrect API key provided: {KEY}", "type": "invalid_request_error"}}
+    server.script("responses.retrieve", Reply(401, json=echo))
+    with Client(api_key=KEY, base_url=server.url, max_retries=0) as client, pytest.raises(AuthenticationError) as info:
+        client.call("responses.retrieve", PAYLOAD)
+    assert KEY not in str(info.value) and KEY not in str(info.value.body)
+    assert "Incorrect API key provided: **********" in str(info.value)
+
+
+def test_connection_errors_carry_no_httpx_context(monkeypatch):
+    from oaimap import APIConnectionError
+
+    with Client(api_key=KEY, base_url="http://127.0.0.1:9/v1", auth_query="key", max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            client.call("responses.retrieve", PAYLOAD)
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    assert KEY not in str(info.value)

@@ -109,3 +109,20 @@ async def test_async_upload_and_poll(aclient, server, tmp_path):
     assert result["status"] == "completed"
     batch_request = next(r for r in server.requests if r.path.endswith("/file_batches"))
     assert sorted(batch_request.json()["file_ids"]) == ["file-up1", "file-up2", "file-up3"]
+
+
+def test_call_options_reach_every_inner_call(client, server, tmp_path):
+    _script_uploads(server, "file-up1")
+    server.script("vector_stores.file_batches.create", _batch("in_progress"))
+    server.script("vector_stores.file_batches.retrieve", _batch("completed"))
+    client.call(
+        "uploadAndPollVectorStoreFileBatch",
+        {"vector_store_id": "vs_1", "files": _files(tmp_path, "a.txt"), **FAST},
+        extra_headers={"X-Trace": "t-1"},
+        extra_query={"tenant": "blue"},
+    )
+    assert len(server.requests) == 3
+    assert all(r.headers.get("x-trace") == "t-1" for r in server.requests)
+    assert all(("tenant", "blue") in r.query for r in server.requests)
+    keys = [r.headers.get("idempotency-key") for r in server.requests if r.method == "POST"]
+    assert len(set(keys)) == len(keys)  # each inner request its own idempotency key

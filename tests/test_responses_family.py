@@ -103,3 +103,32 @@ async def test_async_client_calls_streams_and_paginates(aclient, server):
 
 def client_example_items(c):
     return c.specs.get("responses.input_items.list").example["response"]["data"]
+
+
+def test_none_query_values_are_dropped_not_rejected(client, server):
+    client.call("responses.input_items.list", {"response_id": "r", "limit": None, "order": "asc"})
+    assert server.requests[-1].query == [("order", "asc")]
+
+
+def test_output_is_refused_for_non_binary_answers(client, server, tmp_path):
+    with pytest.raises(TypeError, match="output="):
+        client.call("responses.retrieve", {"response_id": "r"}, output=tmp_path / "x")
+    assert server.requests == []
+
+
+def test_accept_header_follows_the_answer_kind(client, server):
+    client.call("responses.retrieve", {"response_id": "r"})
+    client.call("files.content", {"file_id": "file-1"})
+    assert [r.headers["accept"] for r in server.requests] == ["application/json", "*/*"]
+
+
+def test_a_callers_http_client_is_left_open(server):
+    import httpx
+
+    from oaimap import Client
+
+    http = httpx.Client()
+    with Client(api_key="k", base_url=server.url, http_client=http) as client:
+        client.call("responses.retrieve", {"response_id": "r"})
+    assert not http.is_closed
+    http.close()

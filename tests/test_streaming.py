@@ -67,3 +67,24 @@ def test_decoder_handles_multiline_data_comments_and_ids():
     events = [e for e in map(decoder.feed, lines) if e is not None]
     assert len(events) == 1
     assert (events[0].event, events[0].id, events[0].data) == ("greet", "7", '{"a":\n1}')
+
+
+def test_a_stream_can_be_read_once(client, server):
+    stream = client.call("responses.create", STREAM)
+    assert list(stream)
+    with pytest.raises(StreamError, match="already read"):
+        list(stream)
+
+
+def test_assistants_events_keep_their_event_name(client, server):
+    run = {"id": "run_1", "object": "thread.run"}
+    events = [
+        {"event": "thread.run.created", "data": {**run, "status": "queued"}},
+        {"event": "thread.run.in_progress", "data": {**run, "status": "in_progress"}},
+        {"event": "thread.run.completed", "data": {**run, "status": "completed"}},
+        {"event": "done", "data": "[DONE]"},
+    ]
+    server.script("beta.threads.runs.create", Reply(events=[*events[:3], "[DONE]"]))
+    received = list(client.call("createRun", {"thread_id": "thread_1", "assistant_id": "asst_1", "stream": True}))
+    assert received == events[:3]
+    assert server.requests[-1].headers["accept"] == "text/event-stream"

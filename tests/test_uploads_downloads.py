@@ -114,3 +114,11 @@ def test_a_50_mb_upload_streams_from_disk_with_flat_memory(tmp_path):
         server.terminate()
         server.wait(timeout=10)
     assert peak < 5 * (1 << 20), f"peak Python memory {peak / 2**20:.1f} MiB for a 50 MiB upload"
+
+
+def test_nested_form_values_inside_nullable_unions_keep_their_types(client, server):
+    strategy = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300}
+    client.call("audio.transcriptions.create", {"file": ("a.wav", b"RIFF"), "model": "whisper-1", "chunking_strategy": strategy})
+    body = server.requests[-1].body
+    assert b'name="chunking_strategy[threshold]"' in body
+    assert server.requests[-1].payload["chunking_strategy"] == strategy

@@ -208,4 +208,5 @@ def test_errors_are_typed_and_exported():
 def test_ops_are_local():
     with Client(api_key="k", base_url=NOWHERE) as c:
         op = c.specs.get("unwrapWebhookEvent")
-    assert op.name == "webhooks.unwrap" and op.is_local and op.family == "webhooks"
+    assert op.name == "webhooks.unwrap" and op.helper["kind"] == "webhook" and op.family == "webhooks"
+    assert not op.method and not op.path  # no HTTP route: verified locally

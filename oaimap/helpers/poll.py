@@ -93,20 +93,20 @@ def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operati
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
     start_op, start_payload, poller = _start(client, op, payload)
-    result = client.call(start_op.name, start_payload)
+    result = client.call(start_op.name, start_payload, **options.for_inner_calls())
     args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         time.sleep(poller.next_wait(result))
-        result = client.call(spec["poll"], args)
+        result = client.call(spec["poll"], args, **options.for_inner_calls())
     return result
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
     start_op, start_payload, poller = _start(client, op, payload)
-    result = await client.call(start_op.name, start_payload)
+    result = await client.call(start_op.name, start_payload, **options.for_inner_calls())
     args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         await asyncio.sleep(poller.next_wait(result))
-        result = await client.call(spec["poll"], args)
+        result = await client.call(spec["poll"], args, **options.for_inner_calls())
     return result

@@ -38,9 +38,9 @@ def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOption
     spec = op.helper or {}
     files, then_payload = _plan(client, op, payload)
     for file in files:
-        uploaded = client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file})
+        uploaded = client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file}, **options.for_inner_calls())
         then_payload[spec["ids_param"]].append(uploaded["id"])
-    return client.call(spec["then"], then_payload)
+    return client.call(spec["then"], then_payload, **options.for_inner_calls())
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
@@ -50,8 +50,8 @@ async def arun(client: Any, op: Operation, payload: dict[str, Any], options: Cal
 
     async def upload(file: Any) -> str:
         async with limit:
-            uploaded = await client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file})
+            uploaded = await client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file}, **options.for_inner_calls())
             return uploaded["id"]
 
     then_payload[spec["ids_param"]] += await asyncio.gather(*(upload(f) for f in files))
-    return await client.call(spec["then"], then_payload)
+    return await client.call(spec["then"], then_payload, **options.for_inner_calls())
