@@ -23,6 +23,7 @@ class CallOptions(TypedDict, total=False):
     max_retries: int | None
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, Any]
+    extra_body: Mapping[str, Any]
     idempotency_key: str | None
 
 class SaveOptions(CallOptions, total=False):

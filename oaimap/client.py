@@ -217,7 +217,9 @@ class Client(_Core):
         """Run one operation by dotted name or seed alias.
 
         Options: ``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``,
-        ``idempotency_key``, ``output`` (binary answers: a file path to stream into).
+        ``extra_body`` (body keys sent without validation, e.g. parameters newer than the
+        specs when type-checked code cannot pass unknown keys), ``idempotency_key``,
+        ``output`` (binary answers: a file path to stream into).
         """
         op, via_alias = self.specs.resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)

@@ -54,6 +54,7 @@ class CallOptions:
     max_retries: int | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     extra_query: Mapping[str, Any] = field(default_factory=dict)
+    extra_body: Mapping[str, Any] = field(default_factory=dict)  # sent as is, not validated
     idempotency_key: str | None = None
     output: str | Path | None = None  # binary answers: stream to this file
 
@@ -132,6 +133,7 @@ class RequestBuilder:
                     headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value
+        body.update(options.extra_body)
         for key, value in self.host.default_query.items():
             query.extend(flatten_form(key, value))
         for key, value in options.extra_query.items():

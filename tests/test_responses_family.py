@@ -132,3 +132,11 @@ def test_a_callers_http_client_is_left_open(server):
         client.call("responses.retrieve", {"response_id": "r"})
     assert not http.is_closed
     http.close()
+
+
+def test_extra_body_is_merged_into_the_body_without_validation(server):
+    from oaimap import Client
+
+    with Client(api_key="k", base_url=server.url, strict=True) as strict_client:
+        strict_client.call("responses.create", {"model": "m", "input": "x"}, extra_body={"brand_new_param": 1})
+    assert server.requests[-1].json() == {"model": "m", "input": "x", "brand_new_param": 1}
