@@ -19,7 +19,7 @@ from . import helpers, live
 from .errors import APIConnectionError, APITimeoutError, status_error
 from .host import ServiceHost
 from .retries import RetryPolicy
-from .specs import Operation, SpecRegistry
+from .specs import Operation, Pagination, SpecRegistry
 from .sse import AsyncStream, Stream
 from .validation import validate
 from .wire import CallOptions, PreparedCall, RequestBuilder
@@ -189,11 +189,11 @@ class _Core:
             return data.get(op.pagination.items, [])  # the seed's shape: the first page's list
         return data
 
-    def _resolve_page_op(self, name: str) -> Operation:
+    def _resolve_page_op(self, name: str) -> tuple[Operation, Pagination]:
         op = self.specs.get(name)
         if op.returns != "page" or op.pagination is None:
             raise TypeError(f"{op.name} does not return pages; paginate needs a list operation")
-        return op
+        return op, op.pagination
 
     @property
     def websockets(self) -> Any:
@@ -268,15 +268,13 @@ class Client(_Core):
 
     def paginate(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Every item of a list operation, fetching pages as they are needed."""
-        op = self._resolve_page_op(name)
-        pagination = op.pagination
-        assert pagination is not None
+        op, pagination = self._resolve_page_op(name)
         request = dict(payload or {})
         while True:
             page = self.call(op.name, request, **options)
             yield from page.get(pagination.items, [])
             token = pagination.next_token(page)
-            if token is None:
+            if token is None or pagination.input_token is None:  # last page, or a single-page list
                 return
             request[pagination.input_token] = token
 
@@ -351,16 +349,14 @@ class AsyncClient(_Core):
         self, name: str, payload: Mapping[str, Any] | None = None, **options: Any
     ) -> AsyncIterator[Any]:
         """Every item of a list operation, fetching pages as they are needed."""
-        op = self._resolve_page_op(name)
-        pagination = op.pagination
-        assert pagination is not None
+        op, pagination = self._resolve_page_op(name)
         request = dict(payload or {})
         while True:
             page = await self.call(op.name, request, **options)
             for item in page.get(pagination.items, []):
                 yield item
             token = pagination.next_token(page)
-            if token is None:
+            if token is None or pagination.input_token is None:  # last page, or a single-page list
                 return
             request[pagination.input_token] = token
 

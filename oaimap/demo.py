@@ -48,7 +48,9 @@ def run() -> int:
             upload.write_text('{"prompt": "hi", "completion": "hello"}\n')
             uploaded = client.call("files.create", {"file": upload, "purpose": "fine-tune"})
             _show("files.create (multipart upload streamed from disk)", server, uploaded)
-            part = server.requests[-1].payload["file"]
+            received = server.requests[-1].payload
+            assert received is not None  # the upload succeeded, so the server read its payload
+            part = received["file"]
             print(f"   server received part file={part.filename!r}, {len(part)} bytes")
 
             target = Path(tmp) / "download.bin"

@@ -99,6 +99,7 @@ def _compare_operation(
     if fresh.get("stream_end") and list(fresh["stream_end"]) != list(op.stream_end):
         lines.append(f"~ {name}: stream_end {list(op.stream_end)} -> {fresh['stream_end']}")
     pages = op.pagination if op.returns == "page" else None
+    have_pages: dict[str, str | None] | None
     if pages is None:
         have_pages = None
     elif pages.input_token is None:

@@ -213,7 +213,7 @@ def walk_refs(schema: Any) -> Iterator[str]:
 def map_refs(schema: Any, rewrite: Callable[[str], str]) -> Any:
     """Copy of ``schema`` with every ``$ref`` replaced by ``rewrite(ref)``."""
     if isinstance(schema, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "$ref" and isinstance(value, str):
                 out[key] = rewrite(value)

@@ -101,6 +101,8 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        if not isinstance(host, str):  # typed as text or bytes; an AF_INET socket reports text
+            host = host.decode()
         return f"http://{host}:{port}/v1"
 
     def start(self) -> "LoopbackServer":
@@ -173,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                 if size == 0:
@@ -374,8 +376,12 @@ def _multipart_pairs(content_type: str, body: bytes) -> list[tuple[str, Any]]:
     pairs: list[tuple[str, Any]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):  # absent, or an RFC 2231 (charset, language, value) triple
+            raise ValueError("a multipart part without a plain name parameter")
         filename = part.get_filename()
-        data = part.get_payload(decode=True) or b""
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):  # None for a nested multipart part: no bytes of its own
+            data = b""
         if filename is not None:
             pairs.append((name, UploadedFile(filename, part.get_content_type(), data)))
         else:

@@ -14,11 +14,14 @@ import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import yaml
 
 from .errors import SpecError, UnknownOperationError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -56,7 +59,7 @@ class Pagination:
     def next_token(self, page: Mapping[str, Any]) -> Any:
         """The cursor for the page after ``page``, or None when it was the last."""
         items = page.get(self.items) or []
-        if self.input_token is None or not page.get(self.more) or not items:
+        if self.input_token is None or self.output_token is None or not page.get(self.more) or not items:
             return None
         if self.output_token == "@last":
             last = items[-1]
@@ -153,14 +156,14 @@ def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
 
 
 @lru_cache(maxsize=1)
-def _format_validator():
+def _format_validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     schema = read_yaml(Path(__file__).with_name("spec_format.yaml"))
     return Draft202012Validator(schema)
 
 
-def json_path(parts) -> str:
+def json_path(parts: Iterable[str | int]) -> str:
     """``['input', 0, 'type']`` -> ``$.input[0].type``."""
     out = "$"
     for part in parts:
@@ -173,13 +176,13 @@ def parse_family(source: Path, raw: Any) -> list[Operation]:
     errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        where = json_path(first.absolute_path)
-        op = ""
+        error_at = json_path(first.absolute_path)
+        in_op = ""
         path = list(first.absolute_path)
         if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):
             op_raw = raw["operations"][path[1]]
-            op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
-        raise SpecError(f"{source}{op}: {where}: {first.message}")
+            in_op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
+        raise SpecError(f"{source}{in_op}: {error_at}: {first.message}")
     family = raw["family"]
     if source.stem != family:
         raise SpecError(f"{source}: $.family: {family!r} must match the file name")
@@ -259,12 +262,12 @@ class SpecRegistry:
                     self._families[family] = ops
                     for op in list(ops.values()):
                         if op.params_from:
-                            ops[op.name] = self._inherit_params(op)
+                            ops[op.name] = self._inherit_params(op, self.get(op.params_from))
         return ops
 
-    def _inherit_params(self, op: Operation) -> Operation:
+    @staticmethod
+    def _inherit_params(op: Operation, base: Operation) -> Operation:
         """``params_from: other.op``: the other op's params and required keys, plus op's own."""
-        base = self.get(op.params_from)
         params = {loc: {**base.params_in(loc), **op.params_in(loc)} for loc in PARAM_LOCATIONS}
         required = tuple(dict.fromkeys([*base.required, *op.required]))
         return replace(op, params=params, required=required)

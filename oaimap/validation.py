@@ -110,10 +110,10 @@ def payload_schema(op: Operation, strict: bool) -> dict[str, Any]:
     """The JSON Schema of ``op``'s flat payload."""
     properties: dict[str, Any] = {}
     for location in ("query", "header", "body"):
-        for key, schema in op.params_in(location).items():
-            properties[key] = mark_files(schema)
-    for key, schema in op.params_in("path").items():
-        properties[key] = {"allOf": [{"oaimapPathSegment": True}, mark_files(schema)]}
+        for key, param_schema in op.params_in(location).items():
+            properties[key] = mark_files(param_schema)
+    for key, param_schema in op.params_in("path").items():
+        properties[key] = {"allOf": [{"oaimapPathSegment": True}, mark_files(param_schema)]}
     required = list(dict.fromkeys([*op.params_in("path"), *op.required]))
     schema: dict[str, Any] = {
         "type": "object",
@@ -143,6 +143,8 @@ def _schema_file(path: str, mtime_ns: int) -> Resource:
     return Resource.from_contents(read_yaml(Path(path)), DRAFT202012)
 
 
+# `retrieve` is Registry's documented keyword: an attrs field `_retrieve` with
+# alias="retrieve", an alias referencing's typing of its attrs wrapper hides from mypy.
 _REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
 
 

@@ -96,7 +96,9 @@ class PreparedCall:
 def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
     if op.returns == "sse":
         return True
-    return bool(op.stream_param) and payload.get(op.stream_param) is True
+    if not op.stream_param:
+        return False
+    return payload.get(op.stream_param) is True
 
 
 class RequestBuilder:

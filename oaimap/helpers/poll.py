@@ -64,6 +64,7 @@ class Poller:
     def __init__(self, op: Operation, interval: float | None, timeout: float | None):
         spec = op.helper or {}
         self.op = op
+        self.status_key = spec.get("status", "status")
         self.interval = interval if interval is not None else float(spec.get("interval", 1.0))
         self.timeout = timeout if timeout is not None else float(spec.get("timeout", 600))
         self.deadline = time.monotonic() + self.timeout
@@ -73,7 +74,7 @@ class Poller:
         """Seconds to sleep before the next poll; raises when the next poll would be late."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or self.interval > remaining:
-            state = last.get(self.op.helper.get("status", "status")) if isinstance(last, dict) else None
+            state = last.get(self.status_key) if isinstance(last, dict) else None
             raise PollTimeoutError(
                 f"{self.op.name}: not done after {self.timeout:g} s ({self.polls} poll(s), last status {state!r})",
                 last=last,
