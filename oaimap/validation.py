@@ -197,6 +197,45 @@ def _short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
+def _is_tag_mismatch(e: SchemaError) -> bool:
+    return e.validator in ("const", "enum") and list(e.relative_path) == ["type"]
+
+
+def _branches(context: list[SchemaError]) -> dict[Any, list[SchemaError]]:
+    by_branch: dict[Any, list[SchemaError]] = {}
+    for e in context:
+        by_branch.setdefault(e.relative_schema_path[0] if e.relative_schema_path else None, []).append(e)
+    return by_branch
+
+
+def _allowed_tags(context: list[SchemaError]) -> list[str] | None:
+    """For a discriminated union whose every branch rejected the ``type`` tag: the tags
+    that would have been accepted; else None."""
+    branches = _branches(context)
+    if not branches or not all(any(map(_is_tag_mismatch, errors)) for errors in branches.values()):
+        return None
+    tags: list[str] = []
+    for e in context:
+        if _is_tag_mismatch(e):
+            allowed = e.validator_value
+            values: list[Any] = list(allowed) if isinstance(allowed, list) else [allowed]
+            tags.extend(str(v) for v in values if str(v) not in tags)
+    return tags
+
+
+def _closest_alternative(context: list[SchemaError]) -> SchemaError:
+    """The most telling error among a union's failed branches.
+
+    Discriminated unions (``{type: const}`` per branch) fail in every branch whose tag
+    differs; those branches say nothing useful, so prefer a branch whose tag matched.
+    """
+    from jsonschema.exceptions import best_match
+
+    branches = _branches(context).values()
+    matched = [e for errors in branches if not any(map(_is_tag_mismatch, errors)) for e in errors]
+    return best_match(matched or context)
+
+
 def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violation]:
     """Every problem of ``payload`` for ``op``, sorted by JSON path."""
     found: dict[tuple[str, str], Violation] = {}
@@ -217,11 +256,14 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
             continue
         if error.validator in ("anyOf", "oneOf") and error.context:
             # Say what the closest alternative wanted instead of "is not valid under any".
-            from jsonschema.exceptions import best_match
-
-            deepest = best_match(error.context)
-            message = f"matches none of the allowed shapes (closest: {deepest.message})"
-            v = Violation(json_path([*base, *deepest.relative_path]), _short(message))
+            tags = _allowed_tags(error.context)
+            if tags is not None:
+                message = f"{error.instance.get('type')!r} is not a known type (allowed: {', '.join(tags)})"
+                v = Violation(json_path([*base, "type"]), _short(message))
+            else:
+                deepest = _closest_alternative(error.context)
+                message = f"matches none of the allowed shapes (closest: {deepest.message})"
+                v = Violation(json_path([*base, *deepest.relative_path]), _short(message))
         else:
             v = Violation(json_path(base), _short(error.message))
         found[(v.path, v.message)] = v

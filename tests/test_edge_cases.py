@@ -239,8 +239,17 @@ def test_a_union_failure_points_at_the_deepest_bad_path(client, server):  # kill
     payload = {"model": "m", "input": "hi", "text": {"format": {"type": "json_schema", "name": 5, "schema": {}}}}
     with pytest.raises(ValidationError) as info:
         client.call("responses.create", payload)
-    assert info.value.paths == ["$.text.format.type"]  # the anyOf sits at $.text.format
-    assert "matches none of the allowed shapes" in str(info.value)
+    # the union sits at $.text.format; the branch whose `type` tag matched tells what is wrong
+    assert info.value.paths == ["$.text.format.name"]
+    assert "matches none of the allowed shapes (closest: 5 is not of type 'string')" in str(info.value)
+
+
+def test_an_unknown_union_tag_lists_the_known_ones(client, server):
+    with pytest.raises(ValidationError) as info:
+        client.call("responses.create", {"model": "m", "tools": [{"type": "nonsense"}]})
+    assert info.value.paths == ["$.tools[0].type"]
+    assert "'nonsense' is not a known type (allowed: function, file_search" in str(info.value)
+    assert server.requests == []
 
 
 def test_a_binary_schema_without_a_type_is_a_file():  # kills V12
