@@ -401,7 +401,6 @@ OP_FIELDS = (
     "encoding", "returns", "stream_param", "stream_end", "pagination", "params", "required",
     "helper", "example",
 )
-HUMAN_FIELDS = ("name", "aliases", "summary", "headers", "example")
 
 
 @dataclass
