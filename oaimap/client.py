@@ -9,6 +9,7 @@ import asyncio
 import logging
 import ssl
 import time
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator, Mapping
@@ -41,12 +42,14 @@ class _RedactKeys(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__("oaimap-redact")
-        self.hosts: list[ServiceHost] = []
+        # Clients, not hosts: held weakly, so a service that makes a client per user key
+        # does not keep every key (and client) alive for the life of the process.
+        self.clients: weakref.WeakSet[_Core] = weakref.WeakSet()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = original = record.getMessage()
-        for host in self.hosts:
-            message = host.redact(message)
+        for client in list(self.clients):
+            message = client.host.redact(message)
         if message != original:
             record.msg, record.args = message, ()
         return True
@@ -55,13 +58,12 @@ class _RedactKeys(logging.Filter):
 _redactor = _RedactKeys()
 
 
-def _guard_logs(host: ServiceHost) -> None:
+def _guard_logs(client: _Core) -> None:
     """Attach the redacting filter to every httpx / httpcore logger (filters of a parent
     logger do not see records of its children, so each one gets it)."""
-    if not host.secret_forms():
+    if not client.host.secret_forms():
         return
-    if host not in _redactor.hosts:
-        _redactor.hosts.append(host)
+    _redactor.clients.add(client)
     names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("httpx", "httpcore")]
     for name in {"httpx", "httpcore", *names}:
         logger = logging.getLogger(name)
@@ -119,7 +121,7 @@ class _Core:
         self.strict = strict
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self._builder = RequestBuilder(host)
-        _guard_logs(host)
+        _guard_logs(self)
 
     def __repr__(self) -> str:
         auth = f"query {self.host.auth_name!r}" if self.host.auth_in == "query" else f"header {self.host.auth_name!r}"

@@ -123,3 +123,18 @@ def test_connection_errors_carry_no_httpx_context(monkeypatch):
             client.call("responses.retrieve", PAYLOAD)
     assert info.value.__context__ is None and info.value.__cause__ is None
     assert KEY not in str(info.value)
+
+
+def test_log_redaction_does_not_keep_clients_alive():
+    import gc
+    import weakref
+
+    from oaimap.client import _redactor
+
+    client = Client(api_key="sk-short-lived", base_url="http://127.0.0.1:9/v1")
+    ref = weakref.ref(client)
+    assert client in _redactor.clients
+    client.close()
+    del client
+    gc.collect()
+    assert ref() is None
