@@ -17,6 +17,9 @@ _EXPORTS = {
     "ServiceHost": "host",
     "SpecRegistry": "specs",
     "Operation": "specs",
+    "MAX_NESTING": "sendable",
+    "MAX_INT": "sendable",
+    "MAX_PATH_PARAM": "sendable",
 }
 
 
@@ -38,6 +41,9 @@ __all__ = [
     "ServiceHost",
     "SpecRegistry",
     "Operation",
+    "MAX_NESTING",
+    "MAX_INT",
+    "MAX_PATH_PARAM",
     "OaimapError",
     "ValidationError",
     "Violation",
@@ -48,6 +54,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIStatusError",
+    "APIResponseValidationError",
     "BadRequestError",
     "AuthenticationError",
     "PermissionDeniedError",

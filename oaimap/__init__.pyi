@@ -5,6 +5,7 @@ from ._typed import AsyncClient as AsyncClient
 from ._typed import Client as Client
 from .errors import APIConnectionError as APIConnectionError
 from .errors import APIError as APIError
+from .errors import APIResponseValidationError as APIResponseValidationError
 from .errors import APIStatusError as APIStatusError
 from .errors import APITimeoutError as APITimeoutError
 from .errors import AuthenticationError as AuthenticationError
@@ -27,6 +28,9 @@ from .errors import WebSocketClosedError as WebSocketClosedError
 from .errors import WebSocketError as WebSocketError
 from .errors import WebhookVerificationError as WebhookVerificationError
 from .host import ServiceHost as ServiceHost
+from .sendable import MAX_INT as MAX_INT
+from .sendable import MAX_NESTING as MAX_NESTING
+from .sendable import MAX_PATH_PARAM as MAX_PATH_PARAM
 from .specs import Operation as Operation
 from .specs import SpecRegistry as SpecRegistry
 
@@ -38,6 +42,9 @@ __all__ = [
     "ServiceHost",
     "SpecRegistry",
     "Operation",
+    "MAX_NESTING",
+    "MAX_INT",
+    "MAX_PATH_PARAM",
     "OaimapError",
     "ValidationError",
     "Violation",
@@ -48,6 +55,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIStatusError",
+    "APIResponseValidationError",
     "BadRequestError",
     "AuthenticationError",
     "PermissionDeniedError",

@@ -20,6 +20,7 @@ FileInput: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, A
 
 class CallOptions(TypedDict, total=False):
     timeout: float | httpx.Timeout | None
+    deadline: float | None
     max_retries: int | None
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, Any]

@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import ssl
 import time
+import uuid
 import weakref
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Mapping
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 import httpx
 
-from . import helpers, live
-from .errors import APIConnectionError, APITimeoutError, status_error
+from . import helpers, live, sendable
+from .deadline import Deadline
+from .errors import (
+    APIConnectionError,
+    ValidationError,
+    status_error,
+    transport_error,
+    undecodable_body,
+)
 from .host import ServiceHost
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry
@@ -28,6 +37,9 @@ from .wire import CallOptions, PreparedCall, RequestBuilder
 log = logging.getLogger("oaimap")
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+# Failures a retry cannot mend: a URL without http(s)://, a header h11 refuses to write.
+NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+Failure = Callable[[httpx.RequestError], APIConnectionError]  # an httpx failure made ours
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +73,7 @@ _redactor = _RedactKeys()
 def _guard_logs(client: _Core) -> None:
     """Attach the redacting filter to every httpx / httpcore logger (filters of a parent
     logger do not see records of its children, so each one gets it)."""
-    if not client.host.secret_forms():
+    if not client.host.guards_text:
         return
     _redactor.clients.add(client)
     names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("httpx", "httpcore")]
@@ -132,6 +144,11 @@ class _Core:
     ) -> PreparedCall:
         payload = _drop_unsent(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
+        problems = sendable.extra_header_problems(options.extra_headers) + sendable.extra_body_problems(
+            options.extra_body
+        )
+        if problems:
+            raise ValidationError(op.name, problems)
         if options.output is not None and op.returns != "binary":
             raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
@@ -149,20 +166,46 @@ class _Core:
         return RetryPolicy(max_retries=options.max_retries)
 
     def _wait_after_error(
-        self, policy: RetryPolicy, retries: int, call: PreparedCall, exc: httpx.TransportError
+        self, policy: RetryPolicy, retries: int, call: PreparedCall, exc: httpx.RequestError, deadline: Deadline
     ) -> float:
-        """Seconds to wait before retrying a failed connection; raises when out of retries."""
-        if retries < policy.max_retries:
-            return policy.delay(retries)
-        kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        what = "timed out" if kind is APITimeoutError else f"connection failed ({type(exc).__name__})"
-        raise kind(f"{call.op.name}: request {what} after {retries + 1} attempt(s)", call.request)
+        """Seconds to wait before retrying a failed attempt; raises when it is not retried."""
+        if retries < policy.max_retries and isinstance(exc, httpx.TransportError) and not isinstance(exc, NEVER_RETRY):
+            wait = policy.delay(retries)
+            if deadline.allows(wait):
+                return wait
+        raise transport_error(call.op.name, exc, self.host, call.request, f"request failed after {retries + 1} attempt(s)")
 
-    def _wait_after_status(self, policy: RetryPolicy, retries: int, response: httpx.Response) -> float | None:
+    def _wait_after_status(
+        self, policy: RetryPolicy, retries: int, response: httpx.Response, deadline: Deadline
+    ) -> float | None:
         """Seconds to wait before retrying this error status, or None to give up."""
         if retries < policy.max_retries and policy.should_retry(response):
-            return policy.delay(retries, response)
+            wait = policy.delay(retries, response)
+            return wait if deadline.allows(wait) else None
         return None
+
+    @staticmethod
+    def _follows(http: httpx.Client | httpx.AsyncClient, response: httpx.Response) -> bool:
+        """Redirects are followed only when the caller's http client asks for it."""
+        return http.follow_redirects and response.has_redirect_location
+
+    def _redirect(self, http: httpx.Client | httpx.AsyncClient, response: httpx.Response, hops: int) -> httpx.Request:
+        """The request that follows a (closed) redirect response.
+
+        httpx builds it (method, body and cookie rules); the key is taken off whenever
+        it leaves the service host's origin: httpx drops only ``Authorization``, not a
+        custom auth header nor the auth query parameter.
+        """
+        if hops >= http.max_redirects:
+            raise httpx.TooManyRedirects(f"more than {http.max_redirects} redirects", request=response.request)
+        request = http._build_redirect_request(response.request, response)
+        if not self.host.same_origin(request.url):
+            self.host.strip_auth(request)
+        return request
+
+    def _failure(self, call: PreparedCall, context: str) -> Failure:
+        """The stream's and the download's way to turn an httpx failure into ours."""
+        return lambda exc: transport_error(call.op.name, exc, self.host, call.request, context)
 
     @staticmethod
     def _log(call: PreparedCall, response: httpx.Response, retries: int) -> None:
@@ -177,8 +220,7 @@ class _Core:
             retries,
         )
 
-    @staticmethod
-    def _parse(op: Operation, response: httpx.Response, via_alias: bool) -> Any:
+    def _parse(self, op: Operation, response: httpx.Response, via_alias: bool) -> Any:
         """The value ``call`` returns for a fully read, successful response."""
         if op.returns == "binary":
             return response.content
@@ -186,7 +228,10 @@ class _Core:
             return response.text
         if not response.content:
             return None
-        data = response.json()
+        try:
+            data = response.json()
+        except ValueError:  # JSON or text decoding: an HTML error page, a truncated proxy reply
+            raise undecodable_body(op.name, response, self.host, "JSON") from None
         if op.returns == "page" and via_alias and op.pagination and isinstance(data, dict):
             return data.get(op.pagination.items, [])  # the seed's shape: the first page's list
         return data
@@ -218,10 +263,12 @@ class Client(_Core):
     def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias.
 
-        Options: ``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``,
-        ``extra_body`` (body keys sent without validation, e.g. parameters newer than the
-        specs when type-checked code cannot pass unknown keys), ``idempotency_key``,
-        ``output`` (binary answers: a file path to stream into).
+        Options: ``timeout`` (httpx's: each connect / read / write), ``deadline``
+        (seconds for the whole call: retries, waits and the body, streams included),
+        ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body`` (body keys
+        sent without schema validation, e.g. parameters newer than the specs when
+        type-checked code cannot pass unknown keys), ``idempotency_key``, ``output``
+        (binary answers: a file path to stream into).
         """
         op, via_alias = self.specs.resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
@@ -234,39 +281,57 @@ class Client(_Core):
             call.close()
             raise
         if call.sse:
-            return Stream(op, response, on_close=call.close)
+            return Stream(op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact)
         try:
-            if opts.output is not None and op.returns == "binary":
-                return _save(response, Path(opts.output))
+            if opts.output is not None:
+                return _save(response, Path(opts.output), self._failure(call, "download interrupted"))
             return self._parse(op, response, via_alias)
         finally:
             response.close()
             call.close()
 
     def _send(self, call: PreparedCall, options: CallOptions) -> httpx.Response:
-        policy = self._policy(options)
+        """Attempts until a success (its body read unless streaming) or a final error."""
+        policy, deadline = self._policy(options), Deadline(options.deadline)
         retries = 0
         while True:
             try:
-                response = self._http.send(call.request, stream=call.streaming)
-            except httpx.TransportError as exc:
-                failure: httpx.TransportError | None = exc
+                response = self._attempt(call, deadline)
+            except httpx.RequestError as exc:
+                failure: httpx.RequestError | None = exc
             else:
                 failure = None
             if failure is not None:  # decided outside `except`: no httpx context on our error
-                time.sleep(self._wait_after_error(policy, retries, call, failure))
+                time.sleep(self._wait_after_error(policy, retries, call, failure, deadline))
                 retries += 1
                 continue
             self._log(call, response, retries)
             if response.is_success:
                 return response
-            response.read()
-            response.close()
-            wait = self._wait_after_status(policy, retries, response)
+            wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
-                raise status_error(call.op.name, response, self.host.redact)
+                raise status_error(call.op.name, response, self.host)
             time.sleep(wait)
             retries += 1
+
+    def _attempt(self, call: PreparedCall, deadline: Deadline) -> httpx.Response:
+        """Send once, follow the redirects the caller's http client asks for, and read the
+        body unless the caller streams it."""
+        deadline.limit(call.request)
+        response = self._http.send(call.request, stream=True, follow_redirects=False)
+        hops = 0
+        while self._follows(self._http, response):
+            response.close()
+            request = self._redirect(self._http, response, hops)
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            hops += 1
+        deadline.watch(response)
+        if not (call.streaming and response.is_success):
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
 
     def paginate(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Every item of a list operation, fetching pages as they are needed."""
@@ -313,39 +378,59 @@ class AsyncClient(_Core):
             call.close()
             raise
         if call.sse:
-            return AsyncStream(op, response, on_close=call.close)
+            return AsyncStream(
+                op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact
+            )
         try:
-            if opts.output is not None and op.returns == "binary":
-                return await _asave(response, Path(opts.output))
+            if opts.output is not None:
+                return await _asave(response, Path(opts.output), self._failure(call, "download interrupted"))
             return self._parse(op, response, via_alias)
         finally:
             await response.aclose()
             call.close()
 
     async def _send(self, call: PreparedCall, options: CallOptions) -> httpx.Response:
-        policy = self._policy(options)
+        """Attempts until a success (its body read unless streaming) or a final error."""
+        policy, deadline = self._policy(options), Deadline(options.deadline)
         retries = 0
         while True:
             try:
-                response = await self._http.send(call.request, stream=call.streaming)
-            except httpx.TransportError as exc:
-                failure: httpx.TransportError | None = exc
+                response = await self._attempt(call, deadline)
+            except httpx.RequestError as exc:
+                failure: httpx.RequestError | None = exc
             else:
                 failure = None
             if failure is not None:  # decided outside `except`: no httpx context on our error
-                await asyncio.sleep(self._wait_after_error(policy, retries, call, failure))
+                await asyncio.sleep(self._wait_after_error(policy, retries, call, failure, deadline))
                 retries += 1
                 continue
             self._log(call, response, retries)
             if response.is_success:
                 return response
-            await response.aread()
-            await response.aclose()
-            wait = self._wait_after_status(policy, retries, response)
+            wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
-                raise status_error(call.op.name, response, self.host.redact)
+                raise status_error(call.op.name, response, self.host)
             await asyncio.sleep(wait)
             retries += 1
+
+    async def _attempt(self, call: PreparedCall, deadline: Deadline) -> httpx.Response:
+        """Send once, follow the redirects the caller's http client asks for, and read the
+        body unless the caller streams it."""
+        deadline.limit(call.request)
+        response = await self._http.send(call.request, stream=True, follow_redirects=False)
+        hops = 0
+        while self._follows(self._http, response):
+            await response.aclose()
+            request = self._redirect(self._http, response, hops)
+            response = await self._http.send(request, stream=True, follow_redirects=False)
+            hops += 1
+        deadline.watch(response)
+        if not (call.streaming and response.is_success):
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        return response
 
     async def paginate(
         self, name: str, payload: Mapping[str, Any] | None = None, **options: Any
@@ -374,15 +459,52 @@ class AsyncClient(_Core):
         await self.close()
 
 
-def _save(response: httpx.Response, path: Path) -> Path:
-    with open(path, "wb") as out:
+class _PartialFile:
+    """A download's temporary file beside its target, renamed onto it only once the body
+    is complete: a cut-short download never leaves a partial file at the target."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")
+        self.file = open(self.part, "xb")
+
+    def write(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+
+    def finish(self, failure: httpx.RequestError | None, fail: Failure) -> Path:
+        if failure is not None:
+            self.abandon()
+            raise fail(failure)
+        self.file.close()
+        os.replace(self.part, self.path)
+        return self.path
+
+    def abandon(self) -> None:
+        self.file.close()
+        self.part.unlink(missing_ok=True)
+
+
+def _save(response: httpx.Response, path: Path, fail: Failure) -> Path:
+    part, failure = _PartialFile(path), None
+    try:
         for chunk in response.iter_bytes():
-            out.write(chunk)
-    return path
+            part.write(chunk)
+    except httpx.RequestError as exc:
+        failure = exc
+    except BaseException:
+        part.abandon()
+        raise
+    return part.finish(failure, fail)
 
 
-async def _asave(response: httpx.Response, path: Path) -> Path:
-    with open(path, "wb") as out:
+async def _asave(response: httpx.Response, path: Path, fail: Failure) -> Path:
+    part, failure = _PartialFile(path), None
+    try:
         async for chunk in response.aiter_bytes():
-            out.write(chunk)
-    return path
+            part.write(chunk)
+    except httpx.RequestError as exc:
+        failure = exc
+    except BaseException:
+        part.abandon()
+        raise
+    return part.finish(failure, fail)

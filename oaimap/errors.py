@@ -4,20 +4,36 @@ Everything oaimap raises derives from :class:`OaimapError`. HTTP failures follow
 shape users of openai-python know: :class:`APIStatusError` carries the status, the
 API's error body and the ``x-request-id``, with one subclass per well-known status.
 No message built here ever contains the API key: messages are made from operation
-names, JSON paths and the server's own error body.
+names, JSON paths and the server's own error body (masked by the service host), and the
+request and response an error keeps are the host's redacted copies, so an error can be
+shown, logged or pickled (task queues store pickled exceptions) without the key.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from .host import ServiceHost
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class OaimapError(Exception):
     """Base class of every error raised by oaimap."""
+
+    def __reduce__(self) -> Any:
+        # Subclasses take keyword-only or extra arguments, which the default
+        # (cls, args) reduction cannot replay: rebuild from args plus attributes.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class SpecError(OaimapError):
@@ -89,6 +105,18 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """The request timed out."""
+
+
+class APIResponseValidationError(APIError):
+    """A successful status whose body is not what the operation answers (not JSON for
+    a JSON operation). ``body`` holds the start of the text."""
+
+    def __init__(self, message: str, response: httpx.Response, body: str):
+        super().__init__(message, response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.request_id = response.headers.get("x-request-id")
 
 
 class StreamError(APIError):
@@ -196,14 +224,13 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(
-    operation: str, response: httpx.Response, redact: Callable[[str], str] = lambda text: text
-) -> APIStatusError:
-    """Build the right :class:`APIStatusError` subclass for an error response.
+def status_error(operation: str, response: httpx.Response, host: ServiceHost) -> APIStatusError:
+    """Build the right :class:`APIStatusError` subclass for a read error response.
 
-    ``redact`` masks the API key wherever the server echoed it (message and body).
+    The error keeps ``host``'s redacted copy of the response (and its request); the key
+    is masked wherever the server echoed it (message and body).
     """
-    text = redact(response.text)
+    text = host.redact(response.text)
     try:
         body: Any = json.loads(text)
     except ValueError:
@@ -222,4 +249,38 @@ def status_error(
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
-    return cls(message, response=response, body=body)
+    return cls(message, response=host.redacted_response(response, text), body=body)
+
+
+def transport_error(
+    operation: str, exc: httpx.RequestError, host: ServiceHost, request: httpx.Request | None, context: str
+) -> APIConnectionError:
+    """The oaimap error for an httpx transport failure (``context`` says when it happened).
+
+    The cause is kept as a fresh httpx exception of the same type with the (masked)
+    message and no request attached: the original holds the request with the key.
+    """
+    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    detail = host.redact(str(exc)) or "no detail"
+    error = kind(
+        f"{operation}: {context}: {type(exc).__name__}: {detail}",
+        host.redacted_request(request) if request is not None else None,
+    )
+    error.__cause__ = type(exc)(detail)
+    error.__suppress_context__ = True  # the original, request and key attached, is not shown
+    return error
+
+
+def undecodable_body(operation: str, response: httpx.Response, host: ServiceHost, expected: str) -> APIResponseValidationError:
+    """The error for a successful response whose body is not ``expected`` (e.g. JSON)."""
+    text = host.redact(response.text)
+    excerpt = text[:200] + ("..." if len(text) > 200 else "")
+    message = f"{operation}: HTTP {response.status_code} with a body that is not {expected}"
+    ctype = response.headers.get("content-type")
+    if ctype:
+        message += f" (content-type {ctype})"
+    request_id = response.headers.get("x-request-id")
+    if request_id:
+        message += f" (request id {request_id})"
+    message += f": {excerpt!r}"
+    return APIResponseValidationError(message, host.redacted_response(response, text), excerpt)

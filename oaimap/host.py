@@ -8,15 +8,25 @@ key only leaves it through :meth:`ServiceHost.auth_headers` / :meth:`auth_query`
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Mapping
-from urllib.parse import quote, quote_plus
+from typing import TYPE_CHECKING, Mapping
+from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 REDACTED = "**********"
 DEFAULT_AUTH_NAME = "Authorization"
+# A key is masked in free text (server messages, log lines) only from this length on:
+# a short key such as "k" or "1" (common for local servers) would otherwise mangle
+# ordinary words and IP addresses. Where the key *is* (auth header, auth query
+# parameter, URLs in log lines) it is masked whatever its length.
+FREE_TEXT_MIN_KEY = 8
+_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]")  # CR, LF, NUL and the other control characters
 
 
 class Secret:
@@ -76,6 +86,12 @@ class ServiceHost:
         if not (self.auth_name or "").strip():
             object.__setattr__(self, "auth_name", DEFAULT_AUTH_NAME)
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        from .sendable import header_problem
+
+        for name, value in self.identity_headers().items():
+            reason = header_problem(str(value))
+            if reason:
+                raise ConfigurationError(f"cannot send the {name} header: {reason}")
 
     @classmethod
     def create(
@@ -120,25 +136,94 @@ class ServiceHost:
                 "(OPENAI_API_KEY by default)"
             )
         key = self.api_key.reveal()
-        if not key.isascii() or any(c.isspace() or not c.isprintable() for c in key):
+        if _UNSENDABLE.search(key):
             raise ConfigurationError(
-                "the API key contains whitespace, control or non-ASCII characters "
-                "(a trailing newline from a file?); it cannot travel in a header or URL"
+                "the API key contains a control character (CR, LF, NUL...: a trailing newline "
+                "from a file?); it cannot travel in a header or URL"
             )
+        if self.auth_in == "header" and not key.isascii():
+            raise ConfigurationError("the API key contains non-ASCII characters; it cannot travel in a header")
         return key
 
     def secret_forms(self) -> tuple[str, ...]:
-        """Every form the key can take in text: raw and percent-encoded (for redaction)."""
+        """The forms the key takes in text (raw, percent-encoded, as httpx puts it in a
+        query string), for masking in free text; empty for a missing or short key."""
         key = self.api_key.reveal() if self.api_key is not None else ""
-        if not key:
+        if len(key) < FREE_TEXT_MIN_KEY:
             return ()
-        return tuple(dict.fromkeys((key, quote(key, safe=""), quote_plus(key))))
+        import httpx
+
+        in_query = str(httpx.QueryParams({"k": key}))[2:]
+        return tuple(dict.fromkeys((key, quote(key, safe=""), quote_plus(key), in_query)))
+
+    @property
+    def guards_text(self) -> bool:
+        """True when log lines need this host's redaction (a long key, or a key in URLs)."""
+        has_key = self.api_key is not None and bool(self.api_key.reveal())
+        return has_key and (self.auth_in == "query" or bool(self.secret_forms()))
 
     def redact(self, text: str) -> str:
-        """``text`` with every form of the key masked."""
+        """``text`` with the key masked: the auth query parameter's value in any URL, and
+        (for a long key) every raw or encoded occurrence."""
+        if self.auth_in == "query" and self.api_key is not None:
+            text = self._auth_param.sub(lambda m: m.group(1) + REDACTED, text)
         for secret in self.secret_forms():
             text = text.replace(secret, REDACTED)
         return text
+
+    @property
+    def _auth_param(self) -> re.Pattern[str]:
+        names = {re.escape(form) for form in (self.auth_name, quote(self.auth_name, safe=""), quote_plus(self.auth_name))}
+        return re.compile(rf"([?&](?:{'|'.join(sorted(names))})=)[^&#\s\"'<>]*")
+
+    def redacted_request(self, request: httpx.Request) -> httpx.Request:
+        """A copy of ``request`` safe to keep in an error (pickled, logged, shown): the
+        auth header and the auth query parameter are masked, a long key masked anywhere."""
+        import httpx
+
+        headers = [
+            (name, REDACTED if self._is_auth_header(name) else self.redact(value))
+            for name, value in request.headers.multi_items()
+        ]
+        url = httpx.URL(self.redact(str(request.url)))  # the auth parameter's value masked
+        try:
+            content = request.content
+        except httpx.RequestNotRead:  # a streamed upload: not kept
+            content = b""
+        for secret in self.secret_forms():
+            content = content.replace(secret.encode(), REDACTED.encode())
+        return httpx.Request(request.method, url, headers=headers, content=content)
+
+    def redacted_response(self, response: httpx.Response, text: str | None = None) -> httpx.Response:
+        """A copy of a read ``response`` (body ``text`` if given) attached to the redacted request."""
+        import httpx
+
+        headers = [(name, self.redact(value)) for name, value in response.headers.multi_items()]
+        body = self.redact(response.text if text is None else text).encode()
+        headers = [(n, v) for n, v in headers if n.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+        return httpx.Response(
+            response.status_code, headers=headers, content=body, request=self.redacted_request(response.request)
+        )
+
+    def strip_auth(self, request: httpx.Request) -> None:
+        """Take the key off ``request`` (bound for another origin)."""
+        for name in {self.auth_name, DEFAULT_AUTH_NAME}:
+            request.headers.pop(name, None)
+        if self.auth_in == "query" and self.auth_name in request.url.params:
+            request.url = request.url.copy_remove_param(self.auth_name)
+
+    def _is_auth_header(self, name: str) -> bool:
+        return name.lower() in (self.auth_name.lower(), DEFAULT_AUTH_NAME.lower())
+
+    def same_origin(self, url: httpx.URL) -> bool:
+        """True when ``url`` is on this host's origin (scheme, host, port): where the key may go."""
+        base = urlsplit(self.base_url)
+        default = {"http": 80, "https": 443}
+        return (url.scheme, url.host, url.port or default.get(url.scheme)) == (
+            base.scheme,
+            base.hostname,
+            base.port or default.get(base.scheme),
+        )
 
     @property
     def _bearer(self) -> bool:

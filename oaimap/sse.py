@@ -1,25 +1,36 @@
-"""Server-sent events: a line decoder and the stream objects ``call`` returns.
+"""Server-sent events: a decoder that follows the WHATWG rules, and the stream objects
+``call`` returns.
+
+Bytes are decoded as UTF-8 and split into lines at CRLF, LF or CR only (never at
+U+2028, U+2029 or U+0085, which are legal inside JSON strings); a leading BOM is
+skipped, ``:`` comments and unknown fields ignored, ``data:`` lines joined with LF.
 
 A stream yields each event's parsed ``data`` (a dict for the OpenAI API); an event whose
 data has no ``type`` but whose ``event:`` line names it (Assistants streams:
 ``thread.run.created``) is yielded as ``{"event": name, "data": data}``. It stops at
-``data: [DONE]`` or at the end of the body, raises :class:`StreamError` on an ``error``
-event, and, for operations that declare ``stream_end`` events, when the body ends
-before one of them arrived (the stream was cut short). Breaking out of the ``for``
-loop, leaving the ``with`` block or calling ``close()`` closes the HTTP response.
+``data: [DONE]`` (Assistants: ``event: done``), and raises :class:`StreamError` on an ``error`` event, on data that is
+not JSON, and when the body ends before the stream was complete: before a declared
+``stream_end`` event, or, for operations without one (chat, completions), before
+``[DONE]`` or a choice's ``finish_reason``. A connection that fails mid-stream raises
+:class:`APIConnectionError` / :class:`APITimeoutError`, as does a passed ``deadline``.
+Breaking out of the ``for`` loop, leaving the ``with`` block or calling ``close()``
+closes the HTTP response.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 import httpx
 
-from .errors import StreamError
+from .errors import APIConnectionError, APITimeoutError, StreamError
 from .specs import Operation
+
+TransportFailure = Callable[[httpx.RequestError], APIConnectionError]
 
 
 @dataclass
@@ -27,6 +38,44 @@ class ServerSentEvent:
     event: str | None
     data: str
     id: str | None = None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class LineDecoder:
+    """Bytes in, lines out (without their ends), as the SSE spec splits them."""
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buffer = ""
+        self._at_start = True
+
+    def feed(self, chunk: bytes) -> list[str]:
+        return self._split(self._text.decode(chunk), final=False)
+
+    def finish(self) -> list[str]:
+        """The lines left at the end of the body (the last one may lack its line end)."""
+        lines = self._split(self._text.decode(b"", final=True), final=True)
+        if self._buffer:
+            lines.append(self._buffer)
+            self._buffer = ""
+        return lines
+
+    def _split(self, text: str, final: bool) -> list[str]:
+        if self._at_start and text:
+            self._at_start = False
+            text = text.removeprefix("\ufeff")
+        buffer = self._buffer + text
+        lines: list[str] = []
+        start = 0
+        for end in _LINE_END.finditer(buffer):
+            if end.group() == "\r" and end.end() == len(buffer) and not final:
+                break  # perhaps the first half of a CRLF split across chunks
+            lines.append(buffer[start : end.start()])
+            start = end.end()
+        self._buffer = buffer[start:]
+        return lines
 
 
 class SSEDecoder:
@@ -39,7 +88,8 @@ class SSEDecoder:
 
     def feed(self, line: str) -> ServerSentEvent | None:
         if not line:
-            if not self._data and self._event is None:
+            if not self._data:  # no data field: nothing to dispatch (the spec's rule)
+                self._event = None
                 return None
             event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
             self._event, self._data = None, []
@@ -53,23 +103,43 @@ class SSEDecoder:
             self._data.append(value)
         elif name == "event":
             self._event = value
-        elif name == "id":
+        elif name == "id" and "\0" not in value:
             self._id = value
         return None
 
 
 class _EventReader:
-    """Lines in, values out, for one operation's stream: payloads, errors, the end."""
+    """Bytes in, values out, for one operation's stream: payloads, errors, the end."""
 
-    def __init__(self, op: Operation):
+    def __init__(self, op: Operation, redact: Callable[[str], str]):
         self.op = op
+        self.redact = redact  # error events may echo the key: errors keep a masked copy
+        self.lines = LineDecoder()
         self.decoder = SSEDecoder()
-        self.finished = False  # [DONE] or a declared terminal event was seen
+        self.finished = False  # [DONE], a declared terminal event or a finish_reason was seen
 
-    def feed(self, line: str) -> Any:
-        """The value to yield for this line, ``_NOTHING``, or ``_DONE``."""
-        sse = self.decoder.feed(line)
-        return _NOTHING if sse is None else self._interpret(sse)
+    def feed(self, chunk: bytes) -> Iterator[Any]:
+        """The values to yield for this chunk of the body; ``_DONE`` ends the stream."""
+        return self._values(self.lines.feed(chunk))
+
+    def end_of_body(self) -> Iterator[Any]:
+        """The last values, then :class:`StreamError` if the stream was cut short.
+
+        An event whose blank line never came is still dispatched when its data is
+        complete (the spec would drop it; a JSON object that parses lost nothing).
+        """
+        yield from self._values([*self.lines.finish(), ""])
+        if not self.finished:
+            expected = ", ".join(self.op.stream_end) if self.op.stream_end else "[DONE] or a finish_reason"
+            raise StreamError(
+                f"{self.op.name}: stream closed before it was complete (expected {expected}): it was cut short"
+            )
+
+    def _values(self, lines: Iterable[str]) -> Iterator[Any]:
+        for line in lines:
+            sse = self.decoder.feed(line)
+            if sse is not None:
+                yield self._interpret(sse)
 
     def _interpret(self, sse: ServerSentEvent) -> Any:
         if sse.data == "[DONE]":
@@ -78,64 +148,109 @@ class _EventReader:
         try:
             data: Any = json.loads(sse.data)
         except ValueError:
-            data = {"type": sse.event, "data": sse.data}
+            if sse.event == "error":
+                text = self.redact(sse.data)
+                raise StreamError(f"{self.op.name}: error event in stream: {text[:500]}", event=text) from None
+            text = self.redact(sse.data)
+            raise StreamError(f"{self.op.name}: stream data is not JSON: {text[:200]!r}", event=text) from None
         kind = data.get("type") if isinstance(data, dict) else None
         if sse.event == "error" or kind == "error" or (isinstance(data, dict) and "error" in data and kind is None):
+            data = json.loads(self.redact(sse.data))
             detail = data.get("error", data) if isinstance(data, dict) else data
             message = detail.get("message") if isinstance(detail, dict) else None
             raise StreamError(f"{self.op.name}: error event in stream: {message or detail}", event=data)
-        if kind in self.op.stream_end or sse.event in self.op.stream_end:
+        if kind in self.op.stream_end or sse.event in self.op.stream_end or self._finishes_choices(data):
             self.finished = True
         if sse.event and sse.event != "message" and kind is None:
             return {"event": sse.event, "data": data}
         return data
 
-    def check_end(self) -> None:
-        if self.op.stream_end and not self.finished:
-            raise StreamError(
-                f"{self.op.name}: stream closed before a terminal event "
-                f"({', '.join(self.op.stream_end)}): it was cut short"
-            )
+    def _finishes_choices(self, data: Any) -> bool:
+        """A chat / completions chunk that gives a choice its ``finish_reason``: servers
+        that omit ``[DONE]`` are complete after it."""
+        if self.op.stream_end or not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+            return False
+        return any(isinstance(c, dict) and c.get("finish_reason") is not None for c in data["choices"])
 
 
 _DONE = object()
-_NOTHING = object()
-_END_OF_BODY = ("",)  # a last blank line dispatches an event the body left unterminated
 
 
-class Stream:
-    """Iterator over the events of one streamed call (sync); it can be iterated once."""
+def _default_failure(op: Operation) -> TransportFailure:
+    def failure(exc: httpx.RequestError) -> APIConnectionError:
+        kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        return kind(f"{op.name}: stream interrupted: {type(exc).__name__}")
 
-    def __init__(self, op: Operation, response: httpx.Response, on_close=None):
+    return failure
+
+
+class _StreamBase:
+    def __init__(
+        self,
+        op: Operation,
+        response: httpx.Response,
+        on_close: Callable[[], None] | None = None,
+        *,
+        failure: TransportFailure | None = None,
+        redact: Callable[[str], str] = str,
+    ):
         self.op = op
         self.response = response
         self._on_close = on_close
+        self._failure = failure or _default_failure(op)
+        self._redact = redact
         self._started = False
 
-    def __iter__(self) -> Iterator[Any]:
+    def _start(self) -> _EventReader:
         if self._started:
             raise StreamError(f"{self.op.name}: this stream was already read; a stream can be iterated once")
         self._started = True
-        return self._events()
+        return _EventReader(self.op, self._redact)
 
-    def _events(self) -> Iterator[Any]:
-        reader = _EventReader(self.op)
-        try:
-            for line in chain(self.response.iter_lines(), _END_OF_BODY):
-                value = reader.feed(line)
-                if value is _DONE:
-                    return
-                if value is not _NOTHING:
-                    yield value
-            reader.check_end()
-        finally:
-            self.close()
+    def _values(self, reader: _EventReader, chunk: bytes | None) -> Iterator[Any]:
+        """The values of one chunk of the body (``None``: the body ended)."""
+        return reader.end_of_body() if chunk is None else reader.feed(chunk)
 
-    def close(self) -> None:
-        self.response.close()
+    def _closed(self) -> None:
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.headers.get("x-request-id")
+
+
+class Stream(_StreamBase):
+    """Iterator over the events of one streamed call (sync); it can be iterated once."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._events(self._start())
+
+    def _events(self, reader: _EventReader) -> Iterator[Any]:
+        chunks = self.response.iter_bytes()
+        try:
+            while True:
+                chunk = self._next_chunk(chunks)
+                for value in self._values(reader, chunk):
+                    if value is _DONE:
+                        return
+                    yield value
+                if chunk is None:
+                    return
+        finally:
+            self.close()
+
+    def _next_chunk(self, chunks: Iterator[bytes]) -> bytes | None:
+        try:
+            return next(chunks, None)
+        except httpx.RequestError as exc:
+            failure = exc
+        raise self._failure(failure)  # outside `except`: no httpx context on our error
+
+    def close(self) -> None:
+        self.response.close()
+        self._closed()
 
     def __enter__(self) -> "Stream":
         return self
@@ -143,62 +258,44 @@ class Stream:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def request_id(self) -> str | None:
-        return self.response.headers.get("x-request-id")
 
-
-async def _with_end_of_body(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    async for line in lines:
-        yield line
-    for line in _END_OF_BODY:
-        yield line
-
-
-class AsyncStream:
+class AsyncStream(_StreamBase):
     """Async iterator over the events of one streamed call; it can be iterated once.
 
     ``async for ... break`` leaves closing to the event loop's clean-up of the generator;
     use ``async with stream:`` (or ``await stream.aclose()``) to close at once.
     """
 
-    def __init__(self, op: Operation, response: httpx.Response, on_close=None):
-        self.op = op
-        self.response = response
-        self._on_close = on_close
-        self._started = False
-
     def __aiter__(self) -> AsyncIterator[Any]:
-        if self._started:
-            raise StreamError(f"{self.op.name}: this stream was already read; a stream can be iterated once")
-        self._started = True
-        return self._events()
+        return self._events(self._start())
 
-    async def _events(self) -> AsyncIterator[Any]:
-        reader = _EventReader(self.op)
+    async def _events(self, reader: _EventReader) -> AsyncIterator[Any]:
+        chunks = self.response.aiter_bytes()
         try:
-            async for line in _with_end_of_body(self.response.aiter_lines()):
-                value = reader.feed(line)
-                if value is _DONE:
-                    return
-                if value is not _NOTHING:
+            while True:
+                chunk = await self._next_chunk(chunks)
+                for value in self._values(reader, chunk):
+                    if value is _DONE:
+                        return
                     yield value
-            reader.check_end()
+                if chunk is None:
+                    return
         finally:
             await self.aclose()
 
+    async def _next_chunk(self, chunks: AsyncIterator[bytes]) -> bytes | None:
+        try:
+            return await anext(chunks, None)
+        except httpx.RequestError as exc:
+            failure = exc
+        raise self._failure(failure)  # outside `except`: no httpx context on our error
+
     async def aclose(self) -> None:
         await self.response.aclose()
-        if self._on_close is not None:
-            self._on_close()
-            self._on_close = None
+        self._closed()
 
     async def __aenter__(self) -> "AsyncStream":
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    @property
-    def request_id(self) -> str | None:
-        return self.response.headers.get("x-request-id")

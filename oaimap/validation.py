@@ -17,15 +17,18 @@ path, and nothing is sent.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema import ValidationError as SchemaError
+from jsonschema.exceptions import relevance
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import sendable
 from .errors import ValidationError, Violation
 from .specs import Operation, json_path, read_yaml
 
@@ -197,49 +200,150 @@ def _short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
-def _is_tag_mismatch(e: SchemaError) -> bool:
-    return e.validator in ("const", "enum") and list(e.relative_path) == ["type"]
+_TAG_VALUES = 8  # a const or an enum of at most this many values can tag a union branch
 
 
-def _branches(context: list[SchemaError]) -> dict[Any, list[SchemaError]]:
+def _tag_values(schema: Any) -> list[Any] | None:
+    """The values of a tag-like schema, else None: a const, a short enum, or a union of
+    those (a nullable tag's null branch allows nothing worth listing)."""
+    if not isinstance(schema, dict):
+        return None
+    if "const" in schema:
+        return [schema["const"]]
+    values = schema.get("enum")
+    if isinstance(values, list):
+        return list(values) if len(values) <= _TAG_VALUES else None
+    union = schema.get("anyOf", schema.get("oneOf"))
+    if not isinstance(union, list):
+        return None
+    parts = [[] if branch == {"type": "null"} else _tag_values(branch) for branch in union]
+    if any(part is None for part in parts):
+        return None
+    return [value for part in parts for value in part or []] or None
+
+
+def _rejected_tags(errors: list[SchemaError]) -> dict[str, list[Any]]:
+    """The tags one union branch rejected, each with the values the branch allows.
+
+    A tag is a property at the branch's top level whose schema is a const or a short enum
+    (``type``, ``role``, ``object``...). The branch rejects it when the instance's value
+    is not allowed, or when the instance lacks it and the branch requires it.
+    """
+    rejected: dict[str, list[Any]] = {}
+    for e in errors:
+        path = list(e.relative_path)
+        if e.validator in ("const", "enum", "anyOf", "oneOf") and len(path) == 1 and isinstance(path[0], str):
+            values = _tag_values(e.schema)
+            if values is not None:
+                rejected[path[0]] = values
+        elif e.validator == "required" and not path and isinstance(e.instance, dict):
+            properties = e.schema.get("properties", {}) if isinstance(e.schema, dict) else {}
+            for key in _as_list(e.validator_value):
+                values = _tag_values(properties.get(key))
+                if key not in e.instance and values is not None:
+                    rejected[key] = values
+    return rejected
+
+
+def _branches(context: list[SchemaError]) -> list[list[SchemaError]]:
+    """A union's errors grouped by branch; a branch that is a union itself is replaced
+    by its own branches, so ``anyOf: [A, {anyOf: [B, C]}]`` is read as ``[A, B, C]``."""
     by_branch: dict[Any, list[SchemaError]] = {}
     for e in context:
         by_branch.setdefault(e.relative_schema_path[0] if e.relative_schema_path else None, []).append(e)
-    return by_branch
+    branches: list[list[SchemaError]] = []
+    for errors in by_branch.values():
+        unions = [e for e in errors if e.validator in ("anyOf", "oneOf") and e.context and not e.relative_path]
+        if len(unions) == 1:
+            rest = [e for e in errors if e is not unions[0]]
+            branches.extend(sub + rest for sub in _branches(list(unions[0].context)))
+        else:
+            branches.append(errors)
+    return branches
 
 
-def _allowed_tags(context: list[SchemaError]) -> list[str] | None:
-    """For a discriminated union whose every branch rejected the ``type`` tag: the tags
-    that would have been accepted; else None."""
-    branches = _branches(context)
-    if not branches or not all(any(map(_is_tag_mismatch, errors)) for errors in branches.values()):
-        return None
-    tags: list[str] = []
-    for e in context:
-        if _is_tag_mismatch(e):
-            allowed = e.validator_value
-            values: list[Any] = list(allowed) if isinstance(allowed, list) else [allowed]
-            tags.extend(str(v) for v in values if str(v) not in tags)
-    return tags
+def _is_type_mismatch(e: SchemaError) -> bool:
+    """The branch wants another JSON type than the instance's (null for a number...)."""
+    return e.validator == "type" and not e.relative_path
 
 
-def _closest_alternative(context: list[SchemaError]) -> SchemaError:
-    """The most telling error among a union's failed branches.
+def _declared(errors: list[SchemaError]) -> set[str] | None:
+    """The properties a union branch declares, when one of its errors shows its schema."""
+    for e in errors:
+        if not e.relative_path and isinstance(e.schema, dict) and isinstance(e.schema.get("properties"), dict):
+            return set(e.schema["properties"])
+    return None
 
-    Discriminated unions (``{type: const}`` per branch) fail in every branch whose tag
-    differs; those branches say nothing useful, so prefer a branch whose tag matched.
+
+def _best_fitting(branches: list[list[SchemaError]], instance: Any) -> list[list[SchemaError]]:
+    """The branches that fit the instance best: fewest of its keys undeclared (a key
+    counts only where a branch's errors show its properties), then fewest errors."""
+    def misfit(errors: list[SchemaError]) -> tuple[int, int]:
+        declared = _declared(errors)
+        unknown = 0 if declared is None or not isinstance(instance, dict) else len(set(instance) - declared)
+        return unknown, len(errors)
+
+    best = min(map(misfit, branches))
+    return [b for b in branches if misfit(b) == best]
+
+
+def _explain_union(error: SchemaError, ambiguous: bool = False) -> tuple[list[Any], str]:
+    """Where (path below the union) and why a failed anyOf/oneOf failed.
+
+    Only the branches of the instance's JSON type count (none: list the types). If
+    several remain, tags pick among them: the tag most branches rejected is taken first;
+    when no remaining branch that declares it accepts the value, the message lists the
+    values those branches allow under the tag's name, else the accepting branches go on.
+    The best error of the chosen branches is reported, explained the same way if it is a
+    union itself, and introduced as "closest" if several shapes fitted the JSON type.
     """
-    from jsonschema.exceptions import best_match
+    branches = _branches(list(error.context))
+    typed = [b for b in branches if not any(map(_is_type_mismatch, b))]
+    if not typed:
+        types = _unique(t for b in branches for e in b if _is_type_mismatch(e) for t in _as_list(e.validator_value))
+        return [], f"{error.instance!r} is not of type {', '.join(map(repr, types))}"
+    candidates = [(b, _rejected_tags(b), _declared(b)) for b in typed] if len(typed) > 1 else []
+    while counts := Counter(key for _, tags, _ in candidates for key in tags):
+        key = counts.most_common(1)[0][0]
+        accepting = [
+            (b, tags, known) for b, tags, known in candidates if key not in tags and (known is None or key in known)
+        ]
+        if not accepting:
+            allowed = ", ".join(map(str, _unique(v for _, tags, _ in candidates for v in tags.get(key, []))))
+            if isinstance(error.instance, dict) and key in error.instance:
+                return [key], f"{error.instance[key]!r} is not a known {key} (allowed: {allowed})"
+            return [key], f"required property is missing (allowed: {allowed})"
+        candidates = accepting
+    chosen = _best_fitting([b for b, _, _ in candidates] or typed, error.instance)
+    best = max((e for b in chosen for e in b), key=relevance)
+    ambiguous = ambiguous or len(typed) > 1
+    if best.validator in ("anyOf", "oneOf") and best.context:
+        path, message = _explain_union(best, ambiguous)
+        return [*best.relative_path, *path], message
+    message = f"matches none of the allowed shapes (closest: {best.message})" if ambiguous else best.message
+    return list(best.relative_path), message
 
-    branches = _branches(context).values()
-    matched = [e for errors in branches if not any(map(_is_tag_mismatch, errors)) for e in errors]
-    return best_match(matched or context)
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
 
 
 def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violation]:
     """Every problem of ``payload`` for ``op``, sorted by JSON path."""
     found: dict[tuple[str, str], Violation] = {}
-    for error in compiled_validator(op, strict).iter_errors(payload):
+    try:
+        errors = list(compiled_validator(op, strict).iter_errors(payload))
+    except RecursionError:  # only past sendable.MAX_NESTING, which validate() refuses first
+        return [Violation("$", "payload nested too deeply to check")]
+    for error in errors:
         base = list(error.absolute_path)
         if error.validator == "required":
             for key in error.validator_value:
@@ -256,14 +360,8 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
             continue
         if error.validator in ("anyOf", "oneOf") and error.context:
             # Say what the closest alternative wanted instead of "is not valid under any".
-            tags = _allowed_tags(error.context)
-            if tags is not None:
-                message = f"{error.instance.get('type')!r} is not a known type (allowed: {', '.join(tags)})"
-                v = Violation(json_path([*base, "type"]), _short(message))
-            else:
-                deepest = _closest_alternative(error.context)
-                message = f"matches none of the allowed shapes (closest: {deepest.message})"
-                v = Violation(json_path([*base, *deepest.relative_path]), _short(message))
+            path, message = _explain_union(error)
+            v = Violation(json_path([*base, *path]), _short(message))
         else:
             v = Violation(json_path(base), _short(error.message))
         found[(v.path, v.message)] = v
@@ -271,9 +369,20 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
 
 
 def validate(op: Operation, payload: Any, strict: bool = False) -> None:
-    """Raise :class:`ValidationError` listing every problem of ``payload``."""
+    """Raise :class:`ValidationError` listing every problem of ``payload``: values that
+    cannot be sent at all (:mod:`oaimap.sendable`), then the schema's verdict (skipped
+    for a payload nested past the limit, which the schema validator could not walk)."""
     if not isinstance(payload, dict):
         raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
+    unsendable = sendable.problems(op, payload)
+    if any(p.message == sendable.TOO_DEEP for p in unsendable):
+        raise ValidationError(op.name, unsendable)
     problems = violations(op, payload, strict)
+    # A value the schema already rejects (`limit: [2**64]`) is reported once, by the schema.
+    problems += [p for p in unsendable if not any(_within(p.path, q.path) for q in problems)]
     if problems:
-        raise ValidationError(op.name, problems)
+        raise ValidationError(op.name, sorted(problems, key=lambda v: (v.path, v.message)))
+
+
+def _within(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith((ancestor + ".", ancestor + "["))

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import httpx
 
 from . import __version__
+from .errors import ValidationError, Violation
 from .forms import flatten_form, form_text, is_file_tuple
 from .host import ServiceHost
 from .specs import Operation
@@ -50,7 +51,8 @@ def _is_upload(value: Any) -> bool:
 class CallOptions:
     """Per-call settings accepted as keyword arguments of ``call``."""
 
-    timeout: float | httpx.Timeout | None = None
+    timeout: float | httpx.Timeout | None = None  # httpx's: each connect, read, write
+    deadline: float | None = None  # seconds for the whole call, retries and body included
     max_retries: int | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     extra_query: Mapping[str, Any] = field(default_factory=dict)
@@ -73,6 +75,7 @@ class CallOptions:
         idempotency key, not ``output``)."""
         return {
             "timeout": self.timeout,
+            "deadline": self.deadline,
             "max_retries": self.max_retries,
             "extra_headers": self.extra_headers,
             "extra_query": self.extra_query,
@@ -152,14 +155,18 @@ class RequestBuilder:
         files = ExitStack()
         content_kwargs = self._body(op, body, files)
         headers.update(content_kwargs.pop("headers", {}))
-        request = http.build_request(
-            op.method,
-            url,
-            params=[(k, form_text(v)) for k, v in query],
-            headers=headers,
-            timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            **content_kwargs,
-        )
+        try:
+            request = http.build_request(
+                op.method,
+                url,
+                params=[(k, form_text(v)) for k, v in query],
+                headers=headers,
+                timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                **content_kwargs,
+            )
+        except httpx.InvalidURL as exc:  # e.g. longer than httpx allows: a query of 10,000 values
+            files.close()
+            raise ValidationError(op.name, [Violation("$", f"the request URL cannot be built: {exc}")]) from None
         streaming = sse or (op.returns == "binary" and options.output is not None)
         return PreparedCall(op=op, request=request, sse=sse, streaming=streaming, files=files)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from oaimap import AuthenticationError, Client, ConfigurationError
@@ -98,12 +99,19 @@ def test_the_key_never_shows_in_repr_errors_or_logs(server, caplog):
     assert all(KEY not in record.getMessage() for record in caplog.records)  # ...but never logged
 
 
-@pytest.mark.parametrize("bad_key", ["sk-abc\n", "sk abc", "sk-\u00e9t\u00e9"])
+@pytest.mark.parametrize("bad_key", ["sk-abc\n", "sk-abc\r", "sk-a\x00bc", "sk-\x7fabc", "sk-\u00e9t\u00e9"])
 def test_keys_that_cannot_travel_fail_before_sending_without_showing_the_key(server, bad_key):
     with Client(api_key=bad_key, base_url=server.url) as client, pytest.raises(ConfigurationError) as info:
         client.call("responses.retrieve", PAYLOAD)
     assert bad_key.strip() not in str(info.value)
     assert server.requests == []
+
+
+def test_a_key_with_inner_spaces_travels_as_it_is(server):
+    # Only what cannot be sent is refused: a space is a legal header value character.
+    with Client(api_key="sk abc 123", base_url=server.url) as client:
+        client.call("responses.retrieve", PAYLOAD)
+    assert server.requests[-1].headers["authorization"] == "Bearer sk abc 123"
 
 
 def test_a_key_echoed_by_the_server_is_masked_in_the_error(server):
@@ -115,14 +123,18 @@ def test_a_key_echoed_by_the_server_is_masked_in_the_error(server):
     assert "Incorrect API key provided: **********" in str(info.value)
 
 
-def test_connection_errors_carry_no_httpx_context(monkeypatch):
+def test_connection_errors_keep_a_cause_without_the_request(monkeypatch):
     from oaimap import APIConnectionError
 
     with Client(api_key=KEY, base_url="http://127.0.0.1:9/v1", auth_query="key", max_retries=0) as client:
         with pytest.raises(APIConnectionError) as info:
             client.call("responses.retrieve", PAYLOAD)
-    assert info.value.__context__ is None and info.value.__cause__ is None
-    assert KEY not in str(info.value)
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.ConnectError) and str(cause) in str(info.value)
+    with pytest.raises(RuntimeError):  # the original held the request, key in its URL
+        cause.request
+    assert info.value.__suppress_context__
+    assert KEY not in str(info.value) and KEY not in str(info.value.request.url)
 
 
 def test_log_redaction_does_not_keep_clients_alive():
