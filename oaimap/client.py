@@ -199,7 +199,9 @@ class _Core:
         if hops >= http.max_redirects:
             raise httpx.TooManyRedirects(f"more than {http.max_redirects} redirects", request=response.request)
         request = http._build_redirect_request(response.request, response)
-        if not self.host.same_origin(request.url):
+        if self.host.same_origin(request.url):
+            self.host.restore_auth(request)  # a Location may drop the auth query parameter
+        else:
             self.host.strip_auth(request)
         return request
 

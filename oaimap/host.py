@@ -205,6 +205,12 @@ class ServiceHost:
             response.status_code, headers=headers, content=body, request=self.redacted_request(response.request)
         )
 
+    def restore_auth(self, request: httpx.Request) -> None:
+        """Put the auth query parameter back on a same-origin ``request`` that lost it."""
+        for name, value in self.auth_query().items():
+            if name not in request.url.params:
+                request.url = request.url.copy_set_param(name, value)
+
     def strip_auth(self, request: httpx.Request) -> None:
         """Take the key off ``request`` (bound for another origin)."""
         for name in {self.auth_name, DEFAULT_AUTH_NAME}:

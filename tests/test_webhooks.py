@@ -152,6 +152,18 @@ def test_expired_and_future_timestamps(client):
         verify_signature(BODY, headers(ts=1000), SECRET, now=1000 + 301)
 
 
+@pytest.mark.parametrize("tolerance", [float("nan"), float("inf"), -1, "300", True])
+def test_a_tolerance_that_would_switch_the_check_off_is_refused(client, tolerance):
+    # NaN compares false with everything: `age > nan` never fires, so a forged old
+    # timestamp would pass. Both doors refuse it: the op's schema and the function.
+    with pytest.raises(ValidationError) as info:
+        verify_signature(BODY, headers(ts=1000), SECRET, tolerance, now=10**9)
+    assert info.value.paths == ["$.tolerance"]
+    with pytest.raises(ValidationError) as info:
+        client.call("webhooks.unwrap", {"payload": BODY, "headers": headers(ts=1000), "secret": SECRET, "tolerance": tolerance})
+    assert info.value.paths == ["$.tolerance"]
+
+
 def test_malformed_timestamp(client):
     h = headers()
     h["webhook-timestamp"] = "12e9"

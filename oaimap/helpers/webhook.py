@@ -26,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from typing import Any, Iterable, Mapping
@@ -116,6 +117,9 @@ def verify_signature(
     body = _body_bytes(payload, operation)
     key = _secret_key(secret)
     tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance < math.inf:
+        # NaN compares false with everything: it would silently switch the check off.
+        raise ValidationError(operation, [Violation("$.tolerance", f"must be a finite number of seconds >= 0, got {tolerance!r}")])
     found = _header_map(headers)
     missing = [name for name in REQUIRED_HEADERS if not found.get(name, "").strip()]
     if missing:
