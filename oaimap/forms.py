@@ -24,6 +24,8 @@ def form_text(value: Any) -> str:
     """One value as query / form text: ``true`` / ``false``, JSON for containers."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # `limit: 3.0` is an integer to the schema: send `3`, not `3.0`
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)

@@ -39,22 +39,27 @@ def header_problem(value: str) -> str | None:
 def problems(op: Operation, payload: Mapping[str, Any]) -> list[Violation]:
     """Every unsendable value of ``payload`` (a dict), with its path."""
     found: list[Violation] = []
+    form_body = op.encoding == "multipart" or (
+        op.encoding == "auto" and any(k in op.file_params and _is_file(v) for k, v in payload.items())
+    )
     for key, value in payload.items():
-        if not isinstance(key, str):
-            found.append(Violation("$", f"payload keys must be strings, got {type(key).__name__} {key!r}"))
+        reason = _key_problem(key, bracketed=False)
+        if reason:
+            found.append(Violation("$", reason))
             continue
         location = op.location_of.get(key, "body")
-        if location == "path" and len(str(value)) > MAX_PATH_PARAM:
+        if location == "path" and isinstance(value, str) and len(value) > MAX_PATH_PARAM:
             found.append(Violation(json_path([key]), f"path parameter longer than {MAX_PATH_PARAM} characters"))
             continue
         if location == "header":
             for text in value if isinstance(value, list) else [value]:
-                reason = header_problem(str(text)) if isinstance(text, (str, int, float)) else None
+                reason = header_problem(text) if isinstance(text, str) else None
                 if reason:
                     found.append(Violation(json_path([key]), reason))
         # A helper (polling, webhook) runs locally: what it sends goes through a call of its own.
         files_allowed = key in op.file_params or op.helper is not None
-        found.extend(_walk([key], value, files_allowed))
+        bracketed = location == "query" or (location == "body" and form_body)
+        found.extend(_walk([key], value, files_allowed, bracketed))
     return found
 
 
@@ -63,7 +68,7 @@ def extra_body_problems(extra_body: Mapping[str, Any]) -> list[Violation]:
     return [
         Violation("$extra_body" + v.path[1:], v.message)
         for key, value in extra_body.items()
-        for v in _walk([key], value, files_allowed=False)
+        for v in _walk([key], value, files_allowed=False, bracketed=False)
     ]
 
 
@@ -89,8 +94,13 @@ def _is_file(value: Any) -> bool:
     return callable(getattr(value, "read", None))
 
 
-def _walk(start: list[Any], value: Any, files_allowed: bool) -> Iterator[Violation]:
-    """Depth-first over one top-level value, without recursion (depth is what we check)."""
+def _walk(start: list[Any], value: Any, files_allowed: bool, bracketed: bool) -> Iterator[Violation]:
+    """Depth-first over one top-level value, without recursion (depth is what we check).
+
+    ``bracketed``: the value travels as ``key[sub][]=...`` pairs (a query string, a
+    multipart form), where an object key that is empty or holds a bracket would be read
+    back as something else.
+    """
     stack: list[tuple[list[Any], Any, int]] = [(start, value, 0)]
     while stack:
         path, item, depth = stack.pop()
@@ -100,8 +110,9 @@ def _walk(start: list[Any], value: Any, files_allowed: bool) -> Iterator[Violati
                 continue
             if isinstance(item, dict):
                 for key, sub in item.items():
-                    if not isinstance(key, str):
-                        yield Violation(json_path(path), f"object keys must be strings, got {type(key).__name__}")
+                    reason = _key_problem(key, bracketed)
+                    if reason:
+                        yield Violation(json_path(path), reason)
                         continue
                     stack.append(([*path, key], sub, depth + 1))
             else:
@@ -112,21 +123,42 @@ def _walk(start: list[Any], value: Any, files_allowed: bool) -> Iterator[Violati
             yield Violation(json_path(path), reason)
 
 
+def _key_problem(key: Any, bracketed: bool) -> str | None:
+    if not isinstance(key, str):
+        return f"object keys must be strings, got {type(key).__name__}"
+    if _text_problem(key):
+        return f"object key {key!r} holds a lone surrogate (not valid Unicode text)"
+    if bracketed and (not key or "[" in key or "]" in key):
+        return f"object key {key!r} cannot travel in a query string or form (empty, or holds a bracket)"
+    return None
+
+
+def _text_problem(text: str) -> bool:
+    """True when ``text`` cannot be encoded as UTF-8 (a lone surrogate)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _leaf_problem(value: Any, files_allowed: bool) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
-        if value.isascii():
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "string holds a lone surrogate (not valid Unicode text)"
-        return None
+        return "string holds a lone surrogate (not valid Unicode text)" if _text_problem(value) else None
     if isinstance(value, int):
         return None if -MAX_INT - 1 <= value <= MAX_INT else "integer outside the 64-bit range"
     if isinstance(value, float):
-        return None if math.isfinite(value) else f"{value} has no JSON form (numbers must be finite)"
+        if not math.isfinite(value):
+            return f"{value} has no JSON form (numbers must be finite)"
+        return None if abs(value) <= MAX_INT else "number outside the 64-bit range"
     if files_allowed and _is_file(value):
+        if isinstance(value, tuple) and any(isinstance(part, str) and _text_problem(part) for part in value):
+            return "file name or content type holds a lone surrogate"
+        if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str) and header_problem(value[2]):
+            return f"content type {value[2]!r} cannot be sent: {header_problem(value[2])}"
         return None
     return f"a {type(value).__name__} cannot be sent here (JSON values only)"

@@ -350,6 +350,9 @@ def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, 
             kinds = _schema_type(op.params_in("header")[key])
             payload[key] = value.split(",") if "array" in kinds else value
     ctype = record.headers.get("content-type", "")
+    if ctype.startswith("application/sdp"):  # the body is the value, even when empty
+        payload["sdp"] = record.body.decode()
+        return payload
     if not record.body:
         return payload
     body_schemas = readable_params(op, "body") if ctype.startswith("multipart/form-data") else {}
@@ -360,8 +363,6 @@ def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, 
         payload.update(body)
     elif ctype.startswith("multipart/form-data"):
         payload.update(_unflatten(_multipart_pairs(ctype, record.body), body_schemas))
-    elif ctype.startswith("application/sdp"):
-        payload["sdp"] = record.body.decode()
     else:
         raise ValueError(f"unsupported content type {ctype!r}")
     return payload

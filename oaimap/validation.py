@@ -377,7 +377,15 @@ def validate(op: Operation, payload: Any, strict: bool = False) -> None:
     unsendable = sendable.problems(op, payload)
     if any(p.message == sendable.TOO_DEEP for p in unsendable):
         raise ValidationError(op.name, unsendable)
-    problems = violations(op, payload, strict)
+    try:
+        problems = violations(op, payload, strict)
+    except (ValueError, TypeError, ArithmeticError):
+        # jsonschema compares and prints values as it goes: a complex or a Decimal NaN
+        # breaks `minimum`, an int of 5,000 digits cannot be printed. Each is refused
+        # by the sendable check, so its report stands alone.
+        if not unsendable:
+            raise
+        problems = []
     # A value the schema already rejects (`limit: [2**64]`) is reported once, by the schema.
     problems += [p for p in unsendable if not any(_within(p.path, q.path) for q in problems)]
     if problems:

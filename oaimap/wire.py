@@ -134,7 +134,7 @@ class RequestBuilder:
             elif location == "query":
                 query.extend(flatten_form(key, value))
             elif location == "header":
-                if value is not None:
+                if value is not None and value != []:  # an empty list is no header at all
                     headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value

@@ -41,6 +41,7 @@ import oaimap
 import oaimap.errors
 from oaimap import AsyncClient, Client
 from oaimap.server import LoopbackServer, Reply
+from test_websocket import WSServer  # the same server, refusing every handshake
 
 REDACTED = "**********"
 REAL_KEY = "sk-proj-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0L"
@@ -528,42 +529,15 @@ async def test_async_error_paths_never_show_the_key(path, auth, server, raw_peer
 
 
 # -- websocket handshakes ------------------------------------------------------------
-class WSPeer:
+class WSPeer(WSServer):
     """A websocket server that refuses every handshake with 401, echoing the credentials
     it got (auth header and request path) like the API does."""
 
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="ws-peer", daemon=True)
-        self._server: Any = None
-        self.port = 0
-        self.attempts: list[str] = []
-
-    def __enter__(self) -> "WSPeer":
+    async def _start(self) -> Any:
         from websockets.asyncio.server import serve
 
-        async def start() -> Any:
-            return await serve(self._handler, "127.0.0.1", 0, process_request=self._refuse,
-                               logger=logging.getLogger(f"{PEER_LOGGER}.ws"))
-
-        self._thread.start()
-        self._server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(5)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            self._server.close()
-            await self._server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return await serve(self._handler, "127.0.0.1", 0, process_request=self._refuse,
+                           logger=logging.getLogger(f"{PEER_LOGGER}.ws"))
 
     def _refuse(self, connection: Any, request: Any) -> Any:
         self.attempts.append(request.path)
@@ -572,8 +546,6 @@ class WSPeer:
                           "type": "invalid_request_error"}}
         return connection.respond(401, json.dumps(body))
 
-    async def _handler(self, ws: Any) -> None:  # never reached: every handshake is refused
-        await ws.close()
 
 
 @pytest.fixture(scope="module")
@@ -601,7 +573,7 @@ def _ws_check(where: str, auth: Auth, exc: BaseException | None, client: Any, lo
 
 
 def _ws_base(where: str, ws_peer: WSPeer, closed_port: int) -> str:
-    return ws_peer.url if where == "handshake-refused" else f"http://127.0.0.1:{closed_port}/v1"
+    return ws_peer.url() if where == "handshake-refused" else f"http://127.0.0.1:{closed_port}/v1"
 
 
 @pytest.mark.parametrize("auth", AUTHS, ids=lambda a: a.id)
