@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Mapping
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -171,7 +172,7 @@ class ServiceHost:
             text = text.replace(secret, REDACTED)
         return text
 
-    @property
+    @cached_property
     def _auth_param(self) -> re.Pattern[str]:
         names = {re.escape(form) for form in (self.auth_name, quote(self.auth_name, safe=""), quote_plus(self.auth_name))}
         return re.compile(rf"([?&](?:{'|'.join(sorted(names))})=)[^&#\s\"'<>]*")
