@@ -87,7 +87,7 @@ def _route(op: Operation) -> str:
 # -- index ----------------------------------------------------------------------------
 def search_text(family: Family, op: Operation) -> str:
     """What the index filter matches against (lower case): names, route, summary, keys."""
-    parts = [op.name, *op.aliases, family.id, family.title, _route(op), op.summary]
+    parts = [op.name, *op.other_names, *op.aliases, family.id, family.title, _route(op), op.summary]
     parts += [key for key, _, _ in payload_params(op)]
     return " ".join(parts).lower()
 
@@ -185,6 +185,9 @@ def render_operation(op: Operation, family: Family, resolver: Resolver, where: d
     ]
     if op.method:
         out.append(f'<p class="route"><code>{escape(op.method)}</code> <code>{escape(op.path)}</code></p>\n')
+    if op.other_names:
+        names = ", ".join(f"<code>{escape(n)}</code>" for n in op.other_names)
+        out.append(f'<p class="aliases">Also named: {names}</p>\n')
     if op.aliases:
         label = "Node-RED method" if len(op.aliases) == 1 else "Node-RED methods"
         names = ", ".join(f"<code>{escape(a)}</code>" for a in op.aliases)

@@ -5,8 +5,9 @@ becomes (or updates) one operation in ``specs/<family>.yaml``; shared component 
 go to ``specs/_schemas/<group>.yaml`` and are referenced with ``$ref``.
 
 What the document owns (rewritten on every run): operation_id, deprecated, method,
-path, encoding, returns, stream_param, stream_end, pagination, params, required.
-What people own (kept as found): name, aliases, summary, headers, example, the
+path, encoding, returns, stream_param, stream_end, pagination, params, required,
+payload_rules.
+What people own (kept as found): name, aliases, other_names, param_aliases, summary, headers, example, the
 family an operation lives in, family titles / summaries, and every ``helper:``
 operation. A new operation gets a name, family, summary, fixed headers and example
 by the rules in docs/spec-format.md ("Naming rule", "Families").
@@ -61,6 +62,11 @@ FAMILY_HEADERS = {
     "threads": {"OpenAI-Beta": "assistants=v2"},
     "messages": {"OpenAI-Beta": "assistants=v2"},
     "runs": {"OpenAI-Beta": "assistants=v2"},
+    # Vector stores grew out of the Assistants API: openai-python sends the header on every
+    # vector-store call, and so do most of the document's own vector-store examples.
+    "vector-stores": {"OpenAI-Beta": "assistants=v2"},
+    "vector-store-files": {"OpenAI-Beta": "assistants=v2"},
+    "vector-store-file-batches": {"OpenAI-Beta": "assistants=v2"},
     "chatkit": {"OpenAI-Beta": "chatkit_beta=v1"},
 }
 
@@ -287,9 +293,10 @@ class Synthesizer:
             return next((v for v in schema["enum"] if v is not None), None)
         if "default" in schema and schema["default"] is not None and not isinstance(schema["default"], (dict, list)):
             return schema["default"]
-        if schema.get("anyOf"):
-            options = [s for s in schema["anyOf"] if not (isinstance(s, dict) and s.get("type") == "null")]
-            return self.value((options or schema["anyOf"])[0], key, depth + 1)
+        union = schema.get("anyOf") or schema.get("oneOf")
+        if union:
+            options = [s for s in union if not (isinstance(s, dict) and s.get("type") == "null")]
+            return self.value((options or union)[0], key, depth + 1)
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
             for sub in schema["allOf"]:
@@ -397,8 +404,8 @@ def dump(data: Any) -> str:
 
 # -- the import ----------------------------------------------------------------------------------
 OP_FIELDS = (
-    "name", "aliases", "summary", "operation_id", "deprecated", "method", "path", "headers",
-    "encoding", "returns", "stream_param", "stream_end", "pagination", "params", "required",
+    "name", "aliases", "other_names", "summary", "operation_id", "deprecated", "method", "path", "headers",
+    "encoding", "returns", "stream_param", "stream_end", "pagination", "params", "required", "payload_rules", "param_aliases",
     "helper", "example",
 )
 
@@ -438,11 +445,24 @@ class Report:
     written: list[str] = field(default_factory=list)
 
 
+SDK_NAMES = Path(__file__).resolve().parent / "sdk_names.yaml"
+
+
+def read_sdk_names(path: Path | None) -> dict[tuple[str, str], list[str]]:
+    """``(method, route)`` -> the SDK's names for it, preferred first (codegen/sdk_names.yaml)."""
+    if path is None or not path.is_file():
+        return {}
+    routes = (read_yaml(path) or {}).get("routes") or {}
+    return {tuple(key.split(" ", 1)): list(names) for key, names in routes.items()}  # type: ignore[misc]
+
+
 class Importer:
-    def __init__(self, document: Path, specs_dir: Path, seed: Path | None = None):
+    def __init__(self, document: Path, specs_dir: Path, seed: Path | None = None, sdk_names: Path | None = SDK_NAMES):
         self.doc = openapi.load_document(document)
         self.specs_dir = specs_dir
         self.seed = read_seed(seed) if seed else []
+        self.sdk_names = read_sdk_names(sdk_names)
+        self.sdk_other_names: dict[str, list[str]] = {}  # a new operation's name -> its SDK synonyms
         self.report = Report()
         self.doc_ops = openapi.operations(self.doc)
         self.converted = {dop.key: openapi.convert_operation(self.doc, dop) for dop in self.doc_ops}
@@ -466,7 +486,7 @@ class Importer:
         used_names: dict[str, str] = {}
         for family, raw in existing.items():
             for op in raw.get("operations") or []:
-                for name in (op.get("name"), *(op.get("aliases") or ())):
+                for name in (op.get("name"), *(op.get("other_names") or ()), *(op.get("aliases") or ())):
                     if name:
                         used_names[name] = family
                 if op.get("helper"):
@@ -547,8 +567,19 @@ class Importer:
         taken = dict(used)
         for key, (_, op) in matched.items():
             names[key] = op["name"]
+            known = {op["name"], *(op.get("other_names") or ())}
+            missing = [n for n in self.sdk_names.get(key, []) if n not in known]
+            if missing:
+                self.report.warnings.append(f"{op['name']}: the SDK also calls it {', '.join(missing)} (add to other_names?)")
         for dop in self.doc_ops:
             if dop.key in matched:
+                continue
+            sdk = [n for n in self.sdk_names.get(dop.key, []) if n not in taken]
+            if sdk:  # rule 0: the official SDK's own name
+                names[dop.key] = sdk[0]
+                self.sdk_other_names[sdk[0]] = sdk[1:]
+                for name in sdk:
+                    taken[name] = "(new)"
                 continue
             literals = literal_segments(dop.path)
             root = literals[0] if literals else ""
@@ -622,6 +653,11 @@ class Importer:
         spec["name"] = old.get("name", name)
         if old.get("aliases"):
             spec["aliases"] = list(old["aliases"])
+        if old.get("param_aliases"):
+            spec["param_aliases"] = dict(old["param_aliases"])
+        other_names = old.get("other_names") or ([] if old else self.sdk_other_names.get(name))
+        if other_names:
+            spec["other_names"] = list(other_names)
         spec["summary"] = old.get("summary") or rule_summary(spec["name"], structure["path"])
         spec.update(copy.deepcopy(dict(structure)))
         headers = old.get("headers") if "headers" in old else FAMILY_HEADERS.get(family)
@@ -891,11 +927,12 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     parser.add_argument("document", type=Path, help="the official OpenAPI document (YAML or JSON)")
     parser.add_argument("--seed", type=Path, help="seed-methods.tsv: attaches the seed's method names as aliases")
     parser.add_argument("--specs", type=Path, default=None, help="specs directory (default: the checkout's specs/)")
+    parser.add_argument("--sdk-names", type=Path, default=SDK_NAMES, help="the SDK's names by route (default: codegen/sdk_names.yaml)")
     parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
     specs_dir = args.specs or (root or Path(__file__).resolve().parent.parent) / "specs"
-    report = Importer(args.document, specs_dir, args.seed).run(write=not args.dry_run)
+    report = Importer(args.document, specs_dir, args.seed, args.sdk_names).run(write=not args.dry_run)
     if not args.quiet:
         done = "nothing written (dry run)" if args.dry_run else f"{len(report.written)} file(s) written"
         print(

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from oaimap.specs import Operation
+from oaimap.specs import Operation, SpecRegistry
 
 from ._resolve import Alt, Resolver, load_families, payload_params, required_keys, shape
 
@@ -126,6 +126,11 @@ class _Op:
             (key, py_type(shape(resolver, schema, op.source or Path("."))), key in required)
             for key, _, schema in payload_params(op)
         ]
+        if op.helper and op.helper.get("kind") == "preset":  # keys the helper fixes are not the caller's
+            fixed = set(op.helper.get("set", {}))
+            self.fields = [f for f in self.fields if f[0] not in fixed]
+        types = {key: annotation for key, annotation, _ in self.fields}
+        self.fields += [(alias, types[target], False) for alias, target in op.param_aliases.items()]
         self.has_required = any(req for _, _, req in self.fields)
         # Streaming variants exist when a declared boolean key switches to SSE.
         self.stream_key = op.stream_param if (op.stream_param and not op.helper and op.returns != "sse") else None
@@ -150,10 +155,10 @@ class _Op:
         """(signature without `def call(self, ` ... `-> R: ...`) for each overload."""
         op = self.op
         stream = "AsyncStream" if is_async else "Stream"
-        names = [op.name, *op.aliases]
+        names = [op.name, *op.other_names, *op.aliases]
         groups: list[tuple[list[str], str | None]]  # names, return override
         if op.returns == "page" and op.aliases and not op.helper:
-            groups = [([op.name], None), (list(op.aliases), "list[Any]")]
+            groups = [([op.name, *op.other_names], None), (list(op.aliases), "list[Any]")]
         else:
             groups = [(names, None)]
         base_return = self._return(stream)
@@ -204,7 +209,7 @@ class _Op:
         op = self.op
         if op.returns != "page" or op.helper:
             return None
-        literal = "Literal[" + ", ".join(_literal(n) for n in (op.name, *op.aliases)) + "]"
+        literal = "Literal[" + ", ".join(_literal(n) for n in (op.name, *op.other_names, *op.aliases)) + "]"
         ret = "AsyncIterator[Any]" if is_async else "Iterator[Any]"
         return f"name: {literal}, {self._payload(self.class_name, self.has_required)}, **options: Unpack[CallOptions]) -> {ret}"
 
@@ -243,10 +248,23 @@ def _call_options(package: Path) -> tuple[list[tuple[str, str]], str | None]:
     return fields, output
 
 
+def _with_inherited_params(families: list[Any]) -> list[Operation]:
+    """Every operation, a ``params_from`` helper with the params and required keys it
+    takes from its base operation (as ``SpecRegistry`` gives them at run time)."""
+    by_name = {op.name: op for family in families for op in family.operations}
+
+    def full(op: Operation) -> Operation:
+        if not op.params_from:
+            return op
+        return SpecRegistry._inherit_params(op, full(by_name[op.params_from]))
+
+    return [full(op) for family in families for op in family.operations]
+
+
 def render_typed(specs_dir: Path, package: Path) -> str:
     resolver = Resolver()
     taken: set[str] = set()
-    ops = [_Op(op, resolver, taken) for family in load_families(specs_dir) for op in family.operations]
+    ops = [_Op(op, resolver, taken) for op in _with_inherited_params(load_families(specs_dir))]
     option_fields, output = _call_options(package)
     save_type = " | ".join(p for p in (output or "str | Path").split(" | ") if p != "None") + " | os.PathLike[str]"
 

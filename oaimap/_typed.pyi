@@ -268,14 +268,14 @@ class AdminOrganizationProjectsModelPermissionsDeletePayload(TypedDict, total=Fa
     project_id: Required[str]
 
 
-class AdminOrganizationProjectsRateLimitsListPayload(TypedDict, total=False):
+class AdminOrganizationProjectsRateLimitsListRateLimitsPayload(TypedDict, total=False):
     project_id: Required[str]
     limit: int
     after: str
     before: str
 
 
-class AdminOrganizationProjectsRateLimitsUpdatePayload(TypedDict, total=False):
+class AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload(TypedDict, total=False):
     project_id: Required[str]
     rate_limit_id: Required[str]
     max_requests_per_1_minute: int
@@ -379,7 +379,7 @@ class AdminOrganizationProjectsUsersDeletePayload(TypedDict, total=False):
     user_id: Required[str]
 
 
-class AdminProjectsGroupsRolesListPayload(TypedDict, total=False):
+class AdminOrganizationProjectsGroupsRolesListPayload(TypedDict, total=False):
     project_id: Required[str]
     group_id: Required[str]
     limit: int
@@ -387,44 +387,44 @@ class AdminProjectsGroupsRolesListPayload(TypedDict, total=False):
     order: Literal["asc", "desc"]
 
 
-class AdminProjectsGroupsRolesCreatePayload(TypedDict, total=False):
+class AdminOrganizationProjectsGroupsRolesCreatePayload(TypedDict, total=False):
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsGroupsRolesRetrievePayload(TypedDict, total=False):
+class AdminOrganizationProjectsGroupsRolesRetrievePayload(TypedDict, total=False):
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsGroupsRolesDeletePayload(TypedDict, total=False):
+class AdminOrganizationProjectsGroupsRolesDeletePayload(TypedDict, total=False):
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsRolesListPayload(TypedDict, total=False):
+class AdminOrganizationProjectsRolesListPayload(TypedDict, total=False):
     project_id: Required[str]
     limit: int
     after: str
     order: Literal["asc", "desc"]
 
 
-class AdminProjectsRolesCreatePayload(TypedDict, total=False):
+class AdminOrganizationProjectsRolesCreatePayload(TypedDict, total=False):
     project_id: Required[str]
     role_name: Required[str]
     permissions: Required[list[str]]
     description: str | None
 
 
-class AdminProjectsRolesRetrievePayload(TypedDict, total=False):
+class AdminOrganizationProjectsRolesRetrievePayload(TypedDict, total=False):
     project_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsRolesUpdatePayload(TypedDict, total=False):
+class AdminOrganizationProjectsRolesUpdatePayload(TypedDict, total=False):
     project_id: Required[str]
     role_id: Required[str]
     permissions: list[str] | None
@@ -432,12 +432,12 @@ class AdminProjectsRolesUpdatePayload(TypedDict, total=False):
     role_name: str | None
 
 
-class AdminProjectsRolesDeletePayload(TypedDict, total=False):
+class AdminOrganizationProjectsRolesDeletePayload(TypedDict, total=False):
     project_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsUsersRolesListPayload(TypedDict, total=False):
+class AdminOrganizationProjectsUsersRolesListPayload(TypedDict, total=False):
     project_id: Required[str]
     user_id: Required[str]
     limit: int
@@ -445,19 +445,19 @@ class AdminProjectsUsersRolesListPayload(TypedDict, total=False):
     order: Literal["asc", "desc"]
 
 
-class AdminProjectsUsersRolesCreatePayload(TypedDict, total=False):
+class AdminOrganizationProjectsUsersRolesCreatePayload(TypedDict, total=False):
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsUsersRolesRetrievePayload(TypedDict, total=False):
+class AdminOrganizationProjectsUsersRolesRetrievePayload(TypedDict, total=False):
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
 
 
-class AdminProjectsUsersRolesDeletePayload(TypedDict, total=False):
+class AdminOrganizationProjectsUsersRolesDeletePayload(TypedDict, total=False):
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
@@ -485,7 +485,7 @@ class AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload(TypedDict, to
     scopes: list[str]
 
 
-class AdminOrganizationCostsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageCostsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1d"]
@@ -496,7 +496,7 @@ class AdminOrganizationCostsListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageAudioSpeechesListPayload(TypedDict, total=False):
+class AdminOrganizationUsageAudioSpeechesPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -509,7 +509,7 @@ class AdminOrganizationUsageAudioSpeechesListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageAudioTranscriptionsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageAudioTranscriptionsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -522,7 +522,7 @@ class AdminOrganizationUsageAudioTranscriptionsListPayload(TypedDict, total=Fals
     page: str
 
 
-class AdminOrganizationUsageCodeInterpreterSessionsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageCodeInterpreterSessionsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -532,7 +532,7 @@ class AdminOrganizationUsageCodeInterpreterSessionsListPayload(TypedDict, total=
     page: str
 
 
-class AdminOrganizationUsageCompletionsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageCompletionsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -546,7 +546,7 @@ class AdminOrganizationUsageCompletionsListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageEmbeddingsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageEmbeddingsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -559,7 +559,7 @@ class AdminOrganizationUsageEmbeddingsListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageFileSearchCallsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageFileSearchCallsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -572,7 +572,7 @@ class AdminOrganizationUsageFileSearchCallsListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageImagesListPayload(TypedDict, total=False):
+class AdminOrganizationUsageImagesPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -587,7 +587,7 @@ class AdminOrganizationUsageImagesListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageModerationsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageModerationsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -600,7 +600,7 @@ class AdminOrganizationUsageModerationsListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageVectorStoresListPayload(TypedDict, total=False):
+class AdminOrganizationUsageVectorStoresPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -610,7 +610,7 @@ class AdminOrganizationUsageVectorStoresListPayload(TypedDict, total=False):
     page: str
 
 
-class AdminOrganizationUsageWebSearchCallsListPayload(TypedDict, total=False):
+class AdminOrganizationUsageWebSearchCallsPayload(TypedDict, total=False):
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -1093,6 +1093,45 @@ class ChatCompletionsMessagesListPayload(TypedDict, total=False):
     order: Literal["asc", "desc"]
 
 
+class ChatCompletionsStreamPayload(TypedDict, total=False):
+    metadata: dict[str, str] | None
+    top_logprobs: int | None
+    temperature: float | None
+    top_p: float | None
+    user: str
+    safety_identifier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    prompt_cache_options: dict[str, Any]
+    messages: Required[list[dict[str, Any]]]
+    model: Required[str]
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    modalities: list[Literal["text", "audio"]] | None
+    verbosity: Literal["low", "medium", "high"] | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    max_completion_tokens: int | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    web_search_options: dict[str, Any]
+    response_format: dict[str, Any]
+    audio: dict[str, Any] | None
+    store: bool | None
+    moderation: dict[str, Any] | None
+    stop: str | list[str] | None
+    logit_bias: dict[str, int] | None
+    logprobs: bool | None
+    max_tokens: int | None
+    n: int | None
+    prediction: dict[str, Any] | None
+    seed: int | None
+    stream_options: dict[str, Any] | None
+    tools: list[dict[str, Any]]
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    parallel_tool_calls: bool
+    function_call: Literal["none", "auto"] | dict[str, Any]
+    functions: list[dict[str, Any]]
+
+
 class BetaChatkitSessionsCancelPayload(TypedDict, total=False):
     session_id: Required[str]
 
@@ -1397,6 +1436,14 @@ class FilesContentPayload(TypedDict, total=False):
     file_id: Required[str]
 
 
+class FilesWaitForProcessingPayload(TypedDict, total=False):
+    id: Required[str]
+    poll_interval: float
+    max_wait_seconds: float
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
 class FineTuningAlphaGradersRunPayload(TypedDict, total=False):
     grader: Required[dict[str, Any]]
     item: dict[str, Any]
@@ -1643,6 +1690,7 @@ class ModerationsCreatePayload(TypedDict, total=False):
 
 class RealtimeCallsCreatePayload(TypedDict, total=False):
     sdp: Required[str]
+    session: dict[str, Any]
 
 
 class RealtimeCallsAcceptPayload(TypedDict, total=False):
@@ -1682,7 +1730,7 @@ class RealtimeClientSecretsCreatePayload(TypedDict, total=False):
     session: dict[str, Any]
 
 
-class RealtimeSessionsCreatePayload(TypedDict, total=False):
+class BetaRealtimeSessionsCreatePayload(TypedDict, total=False):
     client_secret: dict[str, Any]
     modalities: list[Literal["text", "audio"]]
     instructions: str
@@ -1701,7 +1749,7 @@ class RealtimeSessionsCreatePayload(TypedDict, total=False):
     prompt: dict[str, Any] | None
 
 
-class RealtimeTranscriptionSessionsCreatePayload(TypedDict, total=False):
+class BetaRealtimeTranscriptionSessionsCreatePayload(TypedDict, total=False):
     turn_detection: dict[str, Any]
     input_audio_noise_reduction: dict[str, Any]
     input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
@@ -1926,6 +1974,7 @@ BetaResponsesCreatePayload = TypedDict(
         "context_management": list[dict[str, Any]] | None,
         "max_output_tokens": int | None,
         "multi_agent": dict[str, Any] | None,
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -1966,6 +2015,7 @@ BetaResponsesCreateStreamPayload = TypedDict(
         "context_management": list[dict[str, Any]] | None,
         "max_output_tokens": int | None,
         "multi_agent": dict[str, Any] | None,
+        "betas": list[Literal["responses_multi_agent=v1"]],
         "stream": Required[Literal[True]],
     },
     total=False,
@@ -2007,6 +2057,7 @@ BetaResponsesCreateNoStreamPayload = TypedDict(
         "context_management": list[dict[str, Any]] | None,
         "max_output_tokens": int | None,
         "multi_agent": dict[str, Any] | None,
+        "betas": list[Literal["responses_multi_agent=v1"]],
         "stream": Literal[False] | None,
     },
     total=False,
@@ -2022,6 +2073,7 @@ BetaResponsesRetrievePayload = TypedDict(
         "starting_after": int,
         "include_obfuscation": bool,
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -2035,6 +2087,7 @@ BetaResponsesRetrieveStreamPayload = TypedDict(
         "starting_after": int,
         "include_obfuscation": bool,
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
         "stream": Required[Literal[True]],
     },
     total=False,
@@ -2049,6 +2102,7 @@ BetaResponsesRetrieveNoStreamPayload = TypedDict(
         "starting_after": int,
         "include_obfuscation": bool,
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
         "stream": Literal[False],
     },
     total=False,
@@ -2060,6 +2114,7 @@ BetaResponsesDeletePayload = TypedDict(
     {
         "response_id": Required[str],
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -2070,6 +2125,7 @@ BetaResponsesCancelPayload = TypedDict(
     {
         "response_id": Required[str],
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -2087,6 +2143,7 @@ BetaResponsesCompactPayload = TypedDict(
         "prompt_cache_retention": Literal["in_memory", "24h"] | None,
         "prompt_cache_options": dict[str, Any] | None,
         "service_tier": Literal["auto", "default", "fast", "flex", "priority"] | None,
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -2101,6 +2158,7 @@ BetaResponsesInputItemsListPayload = TypedDict(
         "after": str,
         "include": list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]],
         "openai-beta": list[Literal["responses_multi_agent=v1"]],
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
@@ -2122,9 +2180,45 @@ BetaResponsesInputTokensCountPayload = TypedDict(
         "conversation": str | dict[str, Any] | None,
         "tool_choice": Literal["none", "auto", "required"] | dict[str, Any] | None,
         "parallel_tool_calls": bool | None,
+        "betas": list[Literal["responses_multi_agent=v1"]],
     },
     total=False,
 )
+
+
+class ResponsesStreamPayload(TypedDict, total=False):
+    metadata: dict[str, str] | None
+    top_logprobs: int
+    temperature: float | None
+    top_p: float | None
+    user: str
+    safety_identifier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    prompt_cache_options: dict[str, Any]
+    previous_response_id: str | None
+    model: str
+    background: bool | None
+    max_tool_calls: int | None
+    text: dict[str, Any]
+    tools: list[dict[str, Any]]
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    prompt: dict[str, Any] | None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    truncation: Literal["auto", "disabled"] | None
+    reasoning: dict[str, Any] | None
+    input: str | list[dict[str, Any]]
+    include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    parallel_tool_calls: bool | None
+    store: bool | None
+    instructions: str | None
+    moderation: dict[str, Any] | None
+    stream_options: dict[str, Any] | None
+    conversation: str | dict[str, Any] | None
+    context_management: list[dict[str, Any]] | None
+    max_output_tokens: int | None
+    response_id: str
+    starting_after: int
 
 
 class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
@@ -2313,9 +2407,109 @@ class BetaThreadsRunsSubmitToolOutputsNoStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsCreateAndPollPayload(TypedDict, total=False):
+    thread_id: Required[str]
+    include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    assistant_id: Required[str]
+    model: str | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    instructions: str | None
+    additional_instructions: str | None
+    additional_messages: list[dict[str, Any]] | None
+    tools: list[dict[str, Any]] | None
+    metadata: dict[str, str] | None
+    temperature: float | None
+    top_p: float | None
+    stream: Literal[False] | None
+    max_prompt_tokens: int | None
+    max_completion_tokens: int | None
+    truncation_strategy: Any
+    tool_choice: Any
+    parallel_tool_calls: bool
+    response_format: Literal["auto"] | dict[str, Any] | None
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class BetaThreadsRunsPollPayload(TypedDict, total=False):
+    thread_id: Required[str]
+    run_id: Required[str]
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class BetaThreadsCreateAndRunPollPayload(TypedDict, total=False):
+    assistant_id: Required[str]
+    thread: dict[str, Any]
+    model: str | None
+    instructions: str | None
+    tools: list[dict[str, Any]] | None
+    tool_resources: dict[str, Any] | None
+    metadata: dict[str, str] | None
+    temperature: float | None
+    top_p: float | None
+    stream: Literal[False] | None
+    max_prompt_tokens: int | None
+    max_completion_tokens: int | None
+    truncation_strategy: Any
+    tool_choice: Any
+    parallel_tool_calls: bool
+    response_format: Literal["auto"] | dict[str, Any] | None
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class BetaThreadsRunsSubmitToolOutputsAndPollPayload(TypedDict, total=False):
+    thread_id: Required[str]
+    run_id: Required[str]
+    tool_outputs: Required[list[dict[str, Any]]]
     stream: Literal[False] | None
     poll_interval_ms: int
     poll_timeout_ms: int
+
+
+class BetaThreadsRunsStreamPayload(TypedDict, total=False):
+    thread_id: Required[str]
+    include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    assistant_id: Required[str]
+    model: str | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    instructions: str | None
+    additional_instructions: str | None
+    additional_messages: list[dict[str, Any]] | None
+    tools: list[dict[str, Any]] | None
+    metadata: dict[str, str] | None
+    temperature: float | None
+    top_p: float | None
+    max_prompt_tokens: int | None
+    max_completion_tokens: int | None
+    truncation_strategy: Any
+    tool_choice: Any
+    parallel_tool_calls: bool
+    response_format: Literal["auto"] | dict[str, Any] | None
+
+
+class BetaThreadsRunsSubmitToolOutputsStreamPayload2(TypedDict, total=False):
+    thread_id: Required[str]
+    run_id: Required[str]
+    tool_outputs: Required[list[dict[str, Any]]]
+
+
+class BetaThreadsCreateAndRunStreamPayload2(TypedDict, total=False):
+    assistant_id: Required[str]
+    thread: dict[str, Any]
+    model: str | None
+    instructions: str | None
+    tools: list[dict[str, Any]] | None
+    tool_resources: dict[str, Any] | None
+    metadata: dict[str, str] | None
+    temperature: float | None
+    top_p: float | None
+    max_prompt_tokens: int | None
+    max_completion_tokens: int | None
+    truncation_strategy: Any
+    tool_choice: Any
+    parallel_tool_calls: bool
+    response_format: Literal["auto"] | dict[str, Any] | None
 
 
 class SkillsListPayload(TypedDict, total=False):
@@ -2416,6 +2610,17 @@ class UploadsPartsCreatePayload(TypedDict, total=False):
     data: Required[FileInput]
 
 
+class UploadsUploadFileChunkedPayload(TypedDict, total=False):
+    file: Required[FileInput]
+    mime_type: Required[str]
+    purpose: Required[str]
+    filename: str
+    bytes: int
+    part_size: int
+    md5: str
+    expires_after: dict[str, Any]
+
+
 class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
     vector_store_id: Required[str]
     file_ids: list[str]
@@ -2445,13 +2650,31 @@ class VectorStoresFileBatchesListFilesPayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesCreateAndPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file_ids: list[str]
+    files: list[dict[str, Any]]
+    chunking_strategy: dict[str, Any]
+    attributes: dict[str, str | float | bool] | None
     poll_interval_ms: int
     poll_timeout_ms: int
 
 
 class VectorStoresFileBatchesUploadAndPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file_ids: list[str]
     files: list[FileInput]
+    chunking_strategy: dict[str, Any]
+    attributes: dict[str, str | float | bool] | None
+    poll_interval_ms: int
+    poll_timeout_ms: int
     max_concurrency: int
+
+
+class VectorStoresFileBatchesPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    batch_id: Required[str]
+    poll_interval_ms: int
+    poll_timeout_ms: int
 
 
 class VectorStoresFilesListPayload(TypedDict, total=False):
@@ -2486,12 +2709,39 @@ class VectorStoresFilesDeletePayload(TypedDict, total=False):
     file_id: Required[str]
 
 
-class VectorStoresFilesContentRetrievePayload(TypedDict, total=False):
+class VectorStoresFilesContentPayload(TypedDict, total=False):
     vector_store_id: Required[str]
     file_id: Required[str]
 
 
 class VectorStoresFilesCreateAndPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file_id: Required[str]
+    chunking_strategy: dict[str, Any]
+    attributes: dict[str, str | float | bool] | None
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class VectorStoresFilesPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file_id: Required[str]
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class VectorStoresFilesUploadPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file: Required[FileInput]
+    chunking_strategy: dict[str, Any]
+    attributes: dict[str, str | float | bool] | None
+
+
+class VectorStoresFilesUploadAndPollPayload(TypedDict, total=False):
+    vector_store_id: Required[str]
+    file: Required[FileInput]
+    chunking_strategy: dict[str, Any]
+    attributes: dict[str, str | float | bool] | None
     poll_interval_ms: int
     poll_timeout_ms: int
 
@@ -2550,21 +2800,21 @@ class VideosCreatePayload(TypedDict, total=False):
     size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
 
 
-class VideosCharactersCreatePayload(TypedDict, total=False):
+class VideosCreateCharacterPayload(TypedDict, total=False):
     video: Required[FileInput]
     name: Required[str]
 
 
-class VideosCharactersRetrievePayload(TypedDict, total=False):
+class VideosGetCharacterPayload(TypedDict, total=False):
     character_id: Required[str]
 
 
-class VideosEditsCreatePayload(TypedDict, total=False):
+class VideosEditPayload(TypedDict, total=False):
     video: Required[FileInput | dict[str, Any]]
     prompt: Required[str]
 
 
-class VideosExtensionsCreatePayload(TypedDict, total=False):
+class VideosExtendPayload(TypedDict, total=False):
     video: Required[dict[str, Any] | FileInput]
     prompt: Required[str]
     seconds: Required[Literal["4", "8", "12"]]
@@ -2586,6 +2836,22 @@ class VideosDownloadContentPayload(TypedDict, total=False):
 class VideosRemixPayload(TypedDict, total=False):
     video_id: Required[str]
     prompt: Required[str]
+
+
+class VideosPollPayload(TypedDict, total=False):
+    video_id: Required[str]
+    poll_interval_ms: int
+    poll_timeout_ms: int
+
+
+class VideosCreateAndPollPayload(TypedDict, total=False):
+    model: str
+    prompt: Required[str]
+    input_reference: FileInput | dict[str, Any]
+    seconds: Literal["4", "8", "12"]
+    size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+    poll_interval_ms: int
+    poll_timeout_ms: int
 
 
 class WebhooksVerifySignaturePayload(TypedDict, total=False):
@@ -2640,23 +2906,23 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
     @overload
-    def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any] | Stream: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any] | Stream: ...
     @overload
-    def call(self, name: Literal["chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
@@ -2744,9 +3010,9 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["files.content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> Path: ...
+    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> Path: ...
     @overload
-    def call(self, name: Literal["files.content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> bytes: ...
+    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> bytes: ...
     @overload
     def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -2928,7 +3194,7 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3060,9 +3326,9 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3094,31 +3360,31 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.groups.roles.list"], payload: AdminProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.groups.roles.create"], payload: AdminProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.groups.roles.retrieve"], payload: AdminProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.groups.roles.delete"], payload: AdminProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.roles.list"], payload: AdminProjectsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.roles.create"], payload: AdminProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.roles.retrieve"], payload: AdminProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.roles.update"], payload: AdminProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.roles.delete"], payload: AdminProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.users.roles.list"], payload: AdminProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.users.roles.create"], payload: AdminProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.users.roles.retrieve"], payload: AdminProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.projects.users.roles.delete"], payload: AdminProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3128,27 +3394,27 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.costs.list"], payload: AdminOrganizationCostsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3222,6 +3488,8 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
+    def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    @overload
     def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
@@ -3242,11 +3510,13 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
+    def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
     def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["fine_tuning.checkpoints.permissions.list"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3258,9 +3528,9 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> str: ...
     @overload
-    def call(self, name: Literal["realtime.sessions.create"], payload: RealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["realtime.transcription_sessions.create"], payload: RealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3286,33 +3556,61 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> Stream: ...
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    @overload
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> Stream: ...
+    @overload
+    def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> Stream: ...
+    @overload
+    def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["videos.characters.create"], payload: VideosCharactersCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["videos.characters.retrieve"], payload: VideosCharactersRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["videos.edits.create"], payload: VideosEditsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    def call(self, name: Literal["videos.extensions.create"], payload: VideosExtensionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload  # type: ignore[override]
     def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
     def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
     def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
@@ -3372,7 +3670,7 @@ class Client(_Client):
     @overload
     def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
     def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
@@ -3380,33 +3678,33 @@ class Client(_Client):
     @overload
     def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.groups.roles.list"], payload: AdminProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.roles.list"], payload: AdminProjectsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.users.roles.list"], payload: AdminProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.costs.list"], payload: AdminOrganizationCostsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
     def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
@@ -3428,11 +3726,11 @@ class Client(_Client):
     @overload
     def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
     def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
 
 
 class AsyncClient(_AsyncClient):
@@ -3472,23 +3770,23 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
     @overload
-    async def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any] | AsyncStream: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any] | AsyncStream: ...
     @overload
-    async def call(self, name: Literal["chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
@@ -3576,9 +3874,9 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["files.content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> Path: ...
+    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> Path: ...
     @overload
-    async def call(self, name: Literal["files.content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> bytes: ...
+    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> bytes: ...
     @overload
     async def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3760,7 +4058,7 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> list[Any]: ...
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3892,9 +4190,9 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3926,31 +4224,31 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.groups.roles.list"], payload: AdminProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.groups.roles.create"], payload: AdminProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.groups.roles.retrieve"], payload: AdminProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.groups.roles.delete"], payload: AdminProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.roles.list"], payload: AdminProjectsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.roles.create"], payload: AdminProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.roles.retrieve"], payload: AdminProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.roles.update"], payload: AdminProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.roles.delete"], payload: AdminProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.users.roles.list"], payload: AdminProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.users.roles.create"], payload: AdminProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.users.roles.retrieve"], payload: AdminProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.projects.users.roles.delete"], payload: AdminProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -3960,27 +4258,27 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.costs.list"], payload: AdminOrganizationCostsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -4054,6 +4352,8 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
+    async def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    @overload
     async def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
@@ -4074,11 +4374,13 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
+    async def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
     async def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.list"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -4090,9 +4392,9 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> str: ...
     @overload
-    async def call(self, name: Literal["realtime.sessions.create"], payload: RealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["realtime.transcription_sessions.create"], payload: RealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -4118,33 +4420,61 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> AsyncStream: ...
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    @overload
+    async def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    @overload
+    async def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["videos.characters.create"], payload: VideosCharactersCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["videos.characters.retrieve"], payload: VideosCharactersRetrievePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["videos.edits.create"], payload: VideosEditsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
-    async def call(self, name: Literal["videos.extensions.create"], payload: VideosExtensionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    async def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
+    async def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload  # type: ignore[override]
     def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
     def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
     def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
@@ -4204,7 +4534,7 @@ class AsyncClient(_AsyncClient):
     @overload
     def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
     def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
@@ -4212,33 +4542,33 @@ class AsyncClient(_AsyncClient):
     @overload
     def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.groups.roles.list"], payload: AdminProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.roles.list"], payload: AdminProjectsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.projects.users.roles.list"], payload: AdminProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.costs.list"], payload: AdminOrganizationCostsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
     def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
@@ -4260,8 +4590,8 @@ class AsyncClient(_AsyncClient):
     @overload
     def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
     def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
     @overload
-    def paginate(self, name: Literal["vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...

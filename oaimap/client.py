@@ -23,13 +23,14 @@ from .deadline import Deadline
 from .errors import (
     APIConnectionError,
     ValidationError,
+    Violation,
     status_error,
     transport_error,
     undecodable_body,
 )
 from .host import ServiceHost
 from .retries import RetryPolicy
-from .specs import Operation, Pagination, SpecRegistry
+from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
 from .validation import validate
 from .wire import CallOptions, PreparedCall, RequestBuilder
@@ -83,13 +84,19 @@ def _guard_logs(client: _Core) -> None:
             logger.addFilter(_redactor)
 
 
-def _drop_unsent(op: Operation, payload: Any) -> Any:
-    """Query and header values of None are simply not sent, so they are not validated."""
+def _normalise(op: Operation, payload: Any) -> Any:
+    """The payload as the spec names it: ``param_aliases`` renamed to their parameters;
+    query and header values of None dropped (they are simply not sent)."""
     if not isinstance(payload, Mapping):
         return payload
-    return {
-        k: v for k, v in payload.items() if not (v is None and op.location_of.get(k) in ("query", "header"))
-    }
+    out: dict[Any, Any] = {}
+    for key, value in payload.items():
+        key = op.param_aliases.get(key, key) if isinstance(key, str) else key
+        if key in out:
+            raise ValidationError(op.name, [Violation(json_path([key]), "given twice (under its own name and an alias)")])
+        if not (value is None and op.location_of.get(key) in ("query", "header")):
+            out[key] = value
+    return out
 
 
 class _Core:
@@ -142,7 +149,7 @@ class _Core:
     def _prepare(
         self, http: httpx.Client | httpx.AsyncClient, op: Operation, payload: Any, options: CallOptions
     ) -> PreparedCall:
-        payload = _drop_unsent(op, {} if payload is None else payload)
+        payload = _normalise(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
         problems = sendable.extra_header_problems(options.extra_headers) + sendable.extra_body_problems(
             options.extra_body
@@ -154,7 +161,7 @@ class _Core:
         return self._builder.build(http, op, payload, options)
 
     def _helper_payload(self, op: Operation, payload: Any, options: CallOptions) -> dict[str, Any]:
-        payload = _drop_unsent(op, {} if payload is None else payload)
+        payload = _normalise(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
         if options.output is not None:
             raise TypeError(f"{op.name}: output= is only for binary answers")

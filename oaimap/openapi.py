@@ -34,14 +34,14 @@ COMPONENT_PREFIX = "#/components/schemas/"
 _KEEP = frozenset(
     {
         "type", "enum", "const", "required", "items", "prefixItems", "properties",
-        "additionalProperties", "patternProperties", "propertyNames", "anyOf", "allOf", "not",
+        "additionalProperties", "patternProperties", "propertyNames", "anyOf", "oneOf", "allOf", "not",
         "$ref", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
         "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems",
         "uniqueItems", "minProperties", "maxProperties", "default",
     }
 )
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties"})
-_SCHEMA_LISTS = frozenset({"anyOf", "allOf", "prefixItems"})
+_SCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
 _SUBSCHEMAS = frozenset({"items", "additionalProperties", "propertyNames", "not"})
 _BINARY_TYPES = ("application/octet-stream", "application/zip", "audio/", "video/", "image/")
 # Required keys the document's own example requests leave out: the document is wrong
@@ -136,9 +136,10 @@ def clean_schema(schema: Any, self_ref: str | None = None) -> Any:
     """Structure only: keeps validation keywords, drops prose and vendor extensions.
 
     Also normalises the OpenAPI 3.0 leftovers the document still uses: ``nullable: true``
-    becomes a ``null`` type (or an ``anyOf`` with ``{type: null}``), ``oneOf`` becomes
-    ``anyOf`` (alternatives that overlap, like a string and a string enum, would make
-    ``oneOf`` reject valid values) and ``$recursiveRef`` points at the enclosing schema.
+    becomes a ``null`` type (or an ``anyOf`` with ``{type: null}``) and ``$recursiveRef``
+    points at the enclosing schema. ``oneOf`` stays: the validator reads it as the
+    document means it (``oaimap/validation.py``), overlaps the document made by accident
+    aside.
     """
     if isinstance(schema, bool):
         return schema
@@ -146,9 +147,7 @@ def clean_schema(schema: Any, self_ref: str | None = None) -> Any:
         return {}
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "oneOf":
-            key = "anyOf"
-        elif key == "$recursiveRef":
+        if key == "$recursiveRef":
             if self_ref is None:
                 continue
             key, value = "$ref", self_ref
@@ -167,9 +166,6 @@ def clean_schema(schema: Any, self_ref: str | None = None) -> Any:
                 continue
             value = clean_schema(value, self_ref)
         elif key == "required" and not isinstance(value, list):
-            continue
-        if key == "anyOf" and "anyOf" in out:  # both oneOf and anyOf given: both apply
-            out.setdefault("allOf", []).extend([{"anyOf": out.pop("anyOf")}, {"anyOf": value}])
             continue
         out[key] = value
     for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
@@ -341,7 +337,7 @@ def convert_operation(doc: Mapping[str, Any], dop: DocOperation) -> dict[str, An
     """The structural spec fields of one operation (schemas keep document references).
 
     Keys: operation_id, method, path, deprecated?, encoding, returns, stream_param?,
-    stream_end?, pagination?, params, required. Names, families, summaries and examples
+    stream_end?, pagination?, params, required, payload_rules?. Names, families, summaries and examples
     are the importer's business.
     """
     raw = dop.raw
@@ -358,10 +354,6 @@ def convert_operation(doc: Mapping[str, Any], dop: DocOperation) -> dict[str, An
             required.append(name)
 
     content = ((raw.get("requestBody") or {}).get("content")) or {}
-    if "application/sdp" in content:
-        # The sdp encoding sends the offer alone; keys only the multipart form carries
-        # (a session object) could not travel, so they are not declared.
-        content = {"application/sdp": content["application/sdp"]}
     body_required: list[list[str]] = []
     alternatives: dict[str, list[Any]] = {}
     for media_type, media in content.items():
@@ -414,7 +406,27 @@ def convert_operation(doc: Mapping[str, Any], dop: DocOperation) -> dict[str, An
         out["pagination"] = pagination
     out["params"] = {where: schemas for where, schemas in params.items() if schemas}
     out["required"] = required
+    rules = _payload_rules(doc, content)
+    if rules:
+        out["payload_rules"] = rules
     return out
+
+
+def _payload_rules(doc: Mapping[str, Any], content: Mapping[str, Any]) -> dict[str, Any]:
+    """Rules across body keys that the body schema states at its top (``anyOf`` of
+    ``required`` lists: "give file_ids or files"), kept when every content type agrees."""
+    found: list[dict[str, Any]] = []
+    for media in content.values():
+        schema = resolve(doc, (media or {}).get("schema") or {})
+        rules = {
+            key: [{"required": list(b["required"])} for b in schema.get(key) or []]
+            for key in ("anyOf", "oneOf")
+            if isinstance(schema, dict)
+            and schema.get(key)
+            and all(isinstance(b, dict) and set(b) == {"required"} for b in schema[key])
+        }
+        found.append(rules)
+    return found[0] if found and all(rules == found[0] for rules in found) else {}
 
 
 def _answer_schema(dop: DocOperation, media_type: str) -> Any:

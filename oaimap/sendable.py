@@ -24,6 +24,7 @@ MAX_INT = 2**63 - 1  # integers beyond 64 bits are refused (or silently rounded)
 MAX_PATH_PARAM = 1024  # characters of one path parameter (ids are far shorter)
 
 TOO_DEEP = f"nested deeper than {MAX_NESTING} levels"
+_NOWHERE = "unknown parameter, and this operation sends no body to carry it (a query parameter newer than the specs goes in extra_query=)"
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")  # what an HTTP header value may hold
 
 
@@ -48,6 +49,9 @@ def problems(op: Operation, payload: Mapping[str, Any]) -> list[Violation]:
             found.append(Violation("$", reason))
             continue
         location = op.location_of.get(key, "body")
+        if location == "body" and op.encoding == "none" and op.helper is None:
+            found.append(Violation(json_path([key]), _NOWHERE))
+            continue
         if location == "path" and isinstance(value, str) and len(value) > MAX_PATH_PARAM:
             found.append(Violation(json_path([key]), f"path parameter longer than {MAX_PATH_PARAM} characters"))
             continue

@@ -385,6 +385,8 @@ def _multipart_pairs(content_type: str, body: bytes) -> list[tuple[str, Any]]:
             data = b""
         if filename is not None:
             pairs.append((name, UploadedFile(filename, part.get_content_type(), data)))
+        elif part.get_content_type() == "application/json":  # a JSON part (an SDP call's session)
+            pairs.append((name, json.loads(data)))
         else:
             pairs.append((name, data.decode()))
     return pairs

@@ -84,7 +84,10 @@ class Operation:
     method: str
     path: str
     returns: str
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # the seed's names: list operations answer with the items
+    other_names: tuple[str, ...] = ()  # dotted synonyms of `name`, same behaviour
+    param_aliases: Mapping[str, str] = field(default_factory=dict)  # payload key -> declared param
+    payload_rules: Mapping[str, Any] = field(default_factory=dict)  # schema over the whole payload
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     encoding: str = "none"
@@ -135,6 +138,9 @@ def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
         path=raw.get("path", ""),
         returns=raw["returns"],
         aliases=tuple(raw.get("aliases", ())),
+        other_names=tuple(raw.get("other_names", ())),
+        param_aliases=dict(raw.get("param_aliases") or {}),
+        payload_rules=dict(raw.get("payload_rules") or {}),
         params={loc: dict(raw.get("params", {}).get(loc) or {}) for loc in PARAM_LOCATIONS},
         required=tuple(raw.get("required", ())),
         encoding=raw.get("encoding", "json" if "body" in raw.get("params", {}) else "none"),
@@ -212,6 +218,11 @@ def _check_operation(op: Operation) -> tuple[str, str] | None:
             return ".required", f"{key!r} is required but not declared in params"
     if op.stream_param and op.stream_param not in seen:
         return ".stream_param", f"{op.stream_param!r} is not a declared parameter"
+    for alias, target in op.param_aliases.items():
+        if target not in seen:
+            return f".param_aliases.{alias}", f"{target!r} is not a declared parameter"
+        if alias in seen:
+            return f".param_aliases.{alias}", f"{alias!r} is a declared parameter itself"
     if op.returns == "page" and op.pagination and op.pagination.input_token not in (None, *seen):
         return ".pagination.input_token", f"{op.pagination.input_token!r} is not a declared parameter"
     return None
@@ -285,6 +296,8 @@ class SpecRegistry:
             if name in ops:
                 return ops[name], False
             for op in ops.values():
+                if name in op.other_names:
+                    return op, False
                 if name in op.aliases:
                     return op, True
         close = difflib.get_close_matches(name, list(self.index), n=5, cutoff=0.5)
@@ -311,7 +324,7 @@ def build_index(root: Path) -> dict[str, list[str]]:
         ops = parse_family(source, read_yaml(source))
         names: list[str] = []
         for op in ops:
-            for name in (op.name, *op.aliases):
+            for name in (op.name, *op.other_names, *op.aliases):
                 if name in owner:
                     raise SpecError(f"{source}, operation {op.name}: {name!r} already used in {owner[name]}")
                 owner[name] = source.name

@@ -2,7 +2,8 @@
 
 An operation's payload is one flat object: its path, query, header and body parameters
 side by side. The payload schema is composed from the spec; two oaimap keywords make
-the messages clear where plain JSON Schema would be vague:
+the messages clear where plain JSON Schema would be vague, and ``oneOf`` tells the
+document's exclusive choices from its accidental overlaps (:func:`_one_of`):
 
 * ``oaimapFile`` replaces ``{type: string, format: binary}``: a path (str or
   ``pathlib.Path``) to an existing file, bytes, an open binary file, or a
@@ -64,9 +65,87 @@ def _path_segment_keyword(validator, enabled, instance, schema) -> Iterator[Sche
         yield SchemaError(f"path parameter cannot be {instance!r}")
 
 
+def _one_of(validator, branches, instance, schema) -> Iterator[SchemaError]:
+    """``oneOf``: exactly one branch, except where the document's branches overlap by accident.
+
+    The rule: no branch matching fails as ``anyOf`` does (the context holds every
+    branch's errors, which :func:`_explain_union` reads). Several branches matching fail
+    only when at least two of them *require different keys of the value* (their
+    ``required`` keys, through ``$ref`` and ``allOf``), each having some the other does
+    not. Then the caller gave two alternatives at once (``vector_store_ids`` and
+    ``vector_stores``) and the message names them: ``give either vector_store_ids or
+    vector_stores, not both``.
+
+    Why not plain ``oneOf``: the OpenAPI document's ``oneOf`` branches are often not
+    mutually exclusive by construction, and then a value the API takes matches several:
+    a free string next to a string enum, ``integer`` next to ``number``, object shapes
+    that need the same keys (``Item``'s input message and ``EasyInputMessage`` both
+    need ``role`` and ``content``; an eval's ``EvalItem`` and ``{role, content}``), or
+    one shape that needs nothing and so takes every object. The document's own example
+    requests (``responses.create``, ``conversations.items.create``, ``evals.create``)
+    match two branches each. The branches a value can match at the same time are told
+    apart only by keys: a ``const`` / ``enum`` tag or a JSON type that differs lets at
+    most one of them match, so only branches needing different keys can be satisfied
+    together on purpose, and only then is the value refused.
+    """
+    # Like anyOf, the first branch that matches is enough, unless a rival that needs other
+    # keys of the value matches too: only those (few) branches are tried further.
+    first = next((i for i, b in enumerate(branches) if next(validator.descend(instance, b, schema_path=i), None) is None), None)
+    if first is None:  # every error is gathered only now, for the message
+        errors = [e for i, branch in enumerate(branches) for e in validator.descend(instance, branch, schema_path=i)]
+        yield SchemaError(f"{instance!r} is not valid under any of the given schemas", context=errors)
+        return
+    if not isinstance(instance, dict):
+        return
+    given = set(instance)
+    mine = _required_keys(validator._resolver, branches[first])
+    needed: list[frozenset[str]] = [mine & given]
+    for i, branch in enumerate(branches):
+        theirs = _required_keys(validator._resolver, branch)
+        if i == first or not theirs <= given or not (theirs - mine) or not (mine - theirs) & given:
+            continue
+        if next(validator.descend(instance, branch, schema_path=i), None) is None:
+            needed.append(theirs & given)
+    if len(needed) > 1:
+        common = frozenset.intersection(*needed)
+        yield SchemaError(_not_both([tuple(key for key in instance if key in keys - common) for keys in needed]))
+
+
+_REQUIRED: dict[int, tuple[Any, frozenset[str]]] = {}  # id(schema) -> (schema, keys): schemas live as long as their validators
+
+
+def _required_keys(resolver: Any, schema: Any, depth: int = 0) -> frozenset[str]:
+    """The keys a branch requires, through ``$ref`` and ``allOf`` (a few levels deep)."""
+    if not isinstance(schema, dict) or depth > 6:
+        return frozenset()
+    cached = _REQUIRED.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    keys = set(schema.get("required") or ())
+    if isinstance(schema.get("$ref"), str):
+        resolved = resolver.lookup(schema["$ref"])
+        keys |= _required_keys(resolved.resolver, resolved.contents, depth + 1)
+    for member in schema.get("allOf") or ():
+        keys |= _required_keys(resolver, member, depth + 1)
+    _REQUIRED[id(schema)] = (schema, frozenset(keys))
+    return frozenset(keys)
+
+
+def _only_required(branches: Any) -> bool:
+    """True for a union whose branches only list required keys (a rule across keys)."""
+    return isinstance(branches, list) and all(isinstance(b, dict) and set(b) == {"required"} for b in branches)
+
+
+def _not_both(alternatives: list[tuple[str, ...]]) -> str:
+    names = [" and ".join(keys) for keys in alternatives]
+    if len(names) == 2:
+        return f"give either {names[0]} or {names[1]}, not both"
+    return f"give only one of {', '.join(names[:-1])} or {names[-1]}"
+
+
 PayloadValidator = validators.extend(
     Draft202012Validator,
-    validators={"oaimapFile": _file_keyword, "oaimapPathSegment": _path_segment_keyword},
+    validators={"oaimapFile": _file_keyword, "oaimapPathSegment": _path_segment_keyword, "oneOf": _one_of},
 )
 
 _closed_objects = Draft202012Validator.VALIDATORS["additionalProperties"]
@@ -123,6 +202,8 @@ def payload_schema(op: Operation, strict: bool) -> dict[str, Any]:
         "properties": properties,
         "required": required,
     }
+    if op.payload_rules:
+        schema["allOf"] = [dict(op.payload_rules)]
     if op.source is not None:
         schema["$id"] = op.source.resolve().as_uri()
     if strict:
@@ -358,7 +439,11 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
                     v = Violation(json_path([*base, key]), "unknown property (strict mode)")
                     found[(v.path, v.message)] = v
             continue
-        if error.validator in ("anyOf", "oneOf") and error.context:
+        if error.validator in ("anyOf", "oneOf") and error.context and _only_required(error.validator_value):
+            # A rule across keys ("give file_ids or files"): name the alternatives.
+            keys = [" and ".join(branch["required"]) for branch in error.validator_value]
+            v = Violation(json_path(base), f"give {', '.join(keys[:-1])} or {keys[-1]}")
+        elif error.validator in ("anyOf", "oneOf") and error.context:
             # Say what the closest alternative wanted instead of "is not valid under any".
             path, message = _explain_union(error)
             v = Violation(json_path([*base, *path]), _short(message))

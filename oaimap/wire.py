@@ -7,6 +7,7 @@ everything else (declared body keys and unknown keys alike) goes into the body.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import uuid
 from contextlib import ExitStack
@@ -180,7 +181,9 @@ class RequestBuilder:
         if encoding == "json":
             return {"json": body} if body or op.params_in("body") else {}
         if encoding == "sdp":
-            return {"content": str(body.get("sdp", "")).encode(), "headers": {"Content-Type": "application/sdp"}}
+            if set(body) <= {"sdp"}:  # the offer alone
+                return {"content": str(body.get("sdp", "")).encode(), "headers": {"Content-Type": "application/sdp"}}
+            return {"files": _sdp_form(body)}
         return {"files": _multipart_fields(body, uploads, files)}
 
 
@@ -200,6 +203,17 @@ def _multipart_fields(body: dict[str, Any], uploads: set[str], files: ExitStack)
         else:
             fields.append((key, _file_part(key, value, files)))
     return fields
+
+
+def _sdp_form(body: dict[str, Any]) -> list[tuple[str, tuple]]:
+    """The offer with more settings (a ``session``): a multipart form whose ``sdp`` part is
+    ``application/sdp`` and every other part JSON, as the API's document encodes it."""
+    return [
+        (key, (None, str(value).encode(), "application/sdp"))
+        if key == "sdp"
+        else (key, (None, json.dumps(value, separators=(",", ":")).encode(), "application/json"))
+        for key, value in body.items()
+    ]
 
 
 def _file_part(key: str, value: Any, files: ExitStack) -> tuple[str, Any, str]:

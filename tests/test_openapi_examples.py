@@ -29,7 +29,6 @@ UNPARSEABLE = {
 # Valid, but with a top-level key the request schema does not declare (strict mode).
 UNDECLARED = {
     ("create-realtime-session", 0): "model is not a property of the request schema",
-    ("create-realtime-call", 0): "the multipart session field; the sdp encoding sends the offer alone",
 }
 # Parsed, but they contradict the document's own schema: the example is stale.
 CONTRADICTING = {

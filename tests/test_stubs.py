@@ -151,7 +151,7 @@ def test_every_operation_and_alias_has_an_overload():
 
     typed = (ROOT / "oaimap" / "_typed.pyi").read_text(encoding="utf-8")
     literals = set(re.findall(r'"([^"]+)"', " ".join(re.findall(r"def call\(self, name: Literal\[(.*?)\]", typed))))
-    names = {n for op in SpecRegistry(ROOT / "specs").operations() for n in (op.name, *op.aliases)}
+    names = {n for op in SpecRegistry(ROOT / "specs").operations() for n in (op.name, *op.other_names, *op.aliases)}
     assert names and literals == names
 
 

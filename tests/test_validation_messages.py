@@ -36,7 +36,8 @@ def tags(union: str, key: str) -> list[str]:
     """The values of ``key`` the branches of a union in specs/_schemas allow, in order."""
     file = union.split("#/")[0]
     values: list[str] = []
-    for branch in schema(union)["anyOf"]:
+    union_schema = schema(union)
+    for branch in union_schema.get("anyOf") or union_schema["oneOf"]:
         ref = branch["$ref"]
         target = schema(ref if not ref.startswith("#") else file + ref)
         values += [v for v in target["properties"][key]["enum"] if v not in values]

@@ -4,18 +4,26 @@ Declared in YAML, like botocore's waiters::
 
     helper:
       kind: poll
-      start: vector_stores.file_batches.create     # called once with the payload
+      start: vector_stores.file_batches.create     # called once with the payload (optional)
+      start_args: {stream: false}                  # fixed values added to the start payload (optional)
       poll: vector_stores.file_batches.retrieve    # called until done
       poll_args:                                   # poll payload, from the payload / start op's result
         vector_store_id: payload.vector_store_id
         batch_id: result.id
-      status: status                               # field of the result holding the state
+      status: status                               # field of the result holding the state (dotted: a.b)
       until: [completed, failed, cancelled]        # terminal states: the result is returned
       interval: 1.0                                # seconds between polls
       timeout: 600                                 # seconds before PollTimeoutError
 
+Instead of ``until``, ``pending`` lists the states that keep the poll going (every other
+state is terminal), as openai-python's ``poll`` helpers decide. Without ``start`` the
+helper only polls (``vector_stores.files.poll``): the first call is the poll itself, its
+arguments taken from the payload.
+
 The payload may carry ``poll_interval_ms`` and ``poll_timeout_ms`` to override the
-interval and the timeout; they are not sent. If the start result is already terminal,
+interval and the timeout; they are not sent. ``interval_param`` / ``timeout_param`` name
+more payload keys giving them in seconds (``files.wait_for_processing``'s
+``poll_interval`` and ``max_wait_seconds``). If the start result is already terminal,
 no poll is made. Like openai-python's ``*_and_poll`` helpers, a terminal failure state is
 returned, not raised: the caller reads ``status``.
 """
@@ -34,12 +42,26 @@ from ..wire import CallOptions
 POLL_KEYS = ("poll_interval_ms", "poll_timeout_ms")
 
 
-def split_payload(payload: Mapping[str, Any]) -> tuple[dict[str, Any], float | None, float | None]:
+def _seconds_keys(spec: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    return spec.get("interval_param"), spec.get("timeout_param")
+
+
+def split_payload(
+    payload: Mapping[str, Any], spec: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], float | None, float | None]:
     """The payload for the start op, plus the interval / timeout overrides in seconds."""
-    rest = {k: v for k, v in payload.items() if k not in POLL_KEYS}
+    interval_key, timeout_key = _seconds_keys(spec or {})
+    knobs = {*POLL_KEYS, interval_key, timeout_key} - {None}
+    rest = {k: v for k, v in payload.items() if k not in knobs}
     interval = payload.get("poll_interval_ms")
     timeout = payload.get("poll_timeout_ms")
-    return rest, (interval / 1000 if interval is not None else None), (timeout / 1000 if timeout is not None else None)
+    interval_s = interval / 1000 if interval is not None else None
+    timeout_s = timeout / 1000 if timeout is not None else None
+    if interval_key and payload.get(interval_key) is not None:
+        interval_s = float(payload[interval_key])
+    if timeout_key and payload.get(timeout_key) is not None:
+        timeout_s = float(payload[timeout_key])
+    return rest, interval_s, timeout_s
 
 
 def _lookup(source: str, payload: Mapping[str, Any], result: Any) -> Any:
@@ -54,8 +76,23 @@ def poll_payload(spec: Mapping[str, Any], payload: Mapping[str, Any], result: An
     return {key: _lookup(source, payload, result) for key, source in spec["poll_args"].items()}
 
 
+def status_of(spec: Mapping[str, Any], result: Any) -> Any:
+    """The state at ``status`` (a dotted path: ``file_counts.in_progress``), or None."""
+    value = result
+    for part in str(spec.get("status", "status")).split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 def is_done(spec: Mapping[str, Any], result: Any) -> bool:
-    return isinstance(result, dict) and result.get(spec.get("status", "status")) in spec["until"]
+    if not isinstance(result, dict):
+        return False
+    state = status_of(spec, result)
+    if "pending" in spec:
+        return state not in spec["pending"]
+    return state in spec["until"]
 
 
 class Poller:
@@ -64,7 +101,7 @@ class Poller:
     def __init__(self, op: Operation, interval: float | None, timeout: float | None):
         spec = op.helper or {}
         self.op = op
-        self.status_key = spec.get("status", "status")
+        self.spec = spec
         self.interval = interval if interval is not None else float(spec.get("interval", 1.0))
         self.timeout = timeout if timeout is not None else float(spec.get("timeout", 600))
         self.deadline = time.monotonic() + self.timeout
@@ -74,7 +111,7 @@ class Poller:
         """Seconds to sleep before the next poll; raises when the next poll would be late."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or self.interval > remaining:
-            state = last.get(self.status_key) if isinstance(last, dict) else None
+            state = status_of(self.spec, last)
             raise PollTimeoutError(
                 f"{self.op.name}: not done after {self.timeout:g} s ({self.polls} poll(s), last status {state!r})",
                 last=last,
@@ -83,9 +120,12 @@ class Poller:
         return self.interval
 
 
-def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operation, dict[str, Any], Poller]:
+def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operation | None, dict[str, Any], Poller]:
     spec = op.helper or {}
-    start_payload, interval, timeout = split_payload(payload)
+    start_payload, interval, timeout = split_payload(payload, spec)
+    if "start" not in spec:  # poll only
+        return None, start_payload, Poller(op, interval, timeout)
+    start_payload = {**start_payload, **spec.get("start_args", {})}
     start_op = client.specs.get(spec["start"])
     validate(start_op, start_payload, strict=client.strict)
     return start_op, start_payload, Poller(op, interval, timeout)
@@ -94,8 +134,12 @@ def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operati
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
     start_op, start_payload, poller = _start(client, op, payload)
-    result = client.call(start_op.name, start_payload, **options.for_inner_calls())
-    args = poll_payload(spec, start_payload, result)
+    if start_op is None:
+        args = poll_payload(spec, start_payload, None)
+        result = client.call(spec["poll"], args, **options.for_inner_calls())
+    else:
+        result = client.call(start_op.name, start_payload, **options.for_inner_calls())
+        args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         time.sleep(poller.next_wait(result))
         result = client.call(spec["poll"], args, **options.for_inner_calls())
@@ -105,8 +149,12 @@ def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOption
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
     start_op, start_payload, poller = _start(client, op, payload)
-    result = await client.call(start_op.name, start_payload, **options.for_inner_calls())
-    args = poll_payload(spec, start_payload, result)
+    if start_op is None:
+        args = poll_payload(spec, start_payload, None)
+        result = await client.call(spec["poll"], args, **options.for_inner_calls())
+    else:
+        result = await client.call(start_op.name, start_payload, **options.for_inner_calls())
+        args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         await asyncio.sleep(poller.next_wait(result))
         result = await client.call(spec["poll"], args, **options.for_inner_calls())

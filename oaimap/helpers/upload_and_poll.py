@@ -11,6 +11,12 @@
 Everything but ``files_param`` goes to ``then``. Its payload is validated before the first
 upload, so a bad payload uploads nothing. The async client uploads up to
 ``max_concurrency`` (default 5) files at once.
+
+One file instead of a list: ``file_param: file`` and ``id_param: file_id`` (the new id is
+set, not appended), as ``vector_stores.files.upload`` / ``upload_and_poll`` do::
+
+    helper: {kind: upload_and_poll, upload: files.create, upload_args: {purpose: assistants},
+             file_param: file, id_param: file_id, then: vector_stores.files.create}
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ from typing import Any
 from ..specs import Operation
 from ..validation import validate
 from ..wire import CallOptions
+
+
+def _plan_one(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The single-file form: the file, and the payload of ``then`` (its id set after the upload)."""
+    spec = op.helper or {}
+    file = payload[spec["file_param"]]
+    then_payload = {k: v for k, v in payload.items() if k != spec["file_param"]}
+    validate(client.specs.get(spec["then"]), {**then_payload, spec["id_param"]: "file-pending"}, client.strict)
+    return file, then_payload
 
 
 def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -36,6 +51,10 @@ def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[list[Any
 
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
+    if "file_param" in spec:
+        file, then_payload = _plan_one(client, op, payload)
+        uploaded = client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file}, **options.for_inner_calls())
+        return client.call(spec["then"], {**then_payload, spec["id_param"]: uploaded["id"]}, **options.for_inner_calls())
     files, then_payload = _plan(client, op, payload)
     for file in files:
         uploaded = client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file}, **options.for_inner_calls())
@@ -45,6 +64,11 @@ def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOption
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
+    if "file_param" in spec:
+        file, then_payload = _plan_one(client, op, payload)
+        inner = options.for_inner_calls()
+        uploaded = await client.call(spec["upload"], {**spec.get("upload_args", {}), "file": file}, **inner)
+        return await client.call(spec["then"], {**then_payload, spec["id_param"]: uploaded["id"]}, **inner)
     files, then_payload = _plan(client, op, payload)
     limit = asyncio.Semaphore(int(payload.get("max_concurrency") or 5))
 
