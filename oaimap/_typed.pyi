@@ -1132,6 +1132,46 @@ class ChatCompletionsStreamPayload(TypedDict, total=False):
     functions: list[dict[str, Any]]
 
 
+class ChatCompletionsParsePayload(TypedDict, total=False):
+    metadata: dict[str, str] | None
+    top_logprobs: int | None
+    temperature: float | None
+    top_p: float | None
+    user: str
+    safety_identifier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    prompt_cache_options: dict[str, Any]
+    messages: Required[list[dict[str, Any]]]
+    model: Required[str]
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    modalities: list[Literal["text", "audio"]] | None
+    verbosity: Literal["low", "medium", "high"] | None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    max_completion_tokens: int | None
+    frequency_penalty: float | None
+    presence_penalty: float | None
+    web_search_options: dict[str, Any]
+    response_format: dict[str, Any]
+    audio: dict[str, Any] | None
+    store: bool | None
+    moderation: dict[str, Any] | None
+    stream: bool | None
+    stop: str | list[str] | None
+    logit_bias: dict[str, int] | None
+    logprobs: bool | None
+    max_tokens: int | None
+    n: int | None
+    prediction: dict[str, Any] | None
+    seed: int | None
+    stream_options: dict[str, Any] | None
+    tools: list[dict[str, Any]]
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    parallel_tool_calls: bool
+    function_call: Literal["none", "auto"] | dict[str, Any]
+    functions: list[dict[str, Any]]
+
+
 class BetaChatkitSessionsCancelPayload(TypedDict, total=False):
     session_id: Required[str]
 
@@ -2219,6 +2259,40 @@ class ResponsesStreamPayload(TypedDict, total=False):
     max_output_tokens: int | None
     response_id: str
     starting_after: int
+
+
+class ResponsesParsePayload(TypedDict, total=False):
+    metadata: dict[str, str] | None
+    top_logprobs: int
+    temperature: float | None
+    top_p: float | None
+    user: str
+    safety_identifier: str | None
+    prompt_cache_key: str | None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    prompt_cache_options: dict[str, Any]
+    previous_response_id: str | None
+    model: str
+    background: bool | None
+    max_tool_calls: int | None
+    text: dict[str, Any]
+    tools: list[dict[str, Any]]
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    prompt: dict[str, Any] | None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    truncation: Literal["auto", "disabled"] | None
+    reasoning: dict[str, Any] | None
+    input: str | list[dict[str, Any]]
+    include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    parallel_tool_calls: bool | None
+    store: bool | None
+    instructions: str | None
+    moderation: dict[str, Any] | None
+    stream: bool | None
+    stream_options: dict[str, Any] | None
+    conversation: str | dict[str, Any] | None
+    context_management: list[dict[str, Any]] | None
+    max_output_tokens: int | None
 
 
 class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
@@ -3490,6 +3564,8 @@ class Client(_Client):
     @overload
     def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
     @overload
+    def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
     def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
@@ -3557,6 +3633,8 @@ class Client(_Client):
     def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> Stream: ...
+    @overload
+    def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
@@ -4354,6 +4432,8 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
     @overload
+    async def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
+    @overload
     async def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
@@ -4421,6 +4501,8 @@ class AsyncClient(_AsyncClient):
     async def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    @overload
+    async def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload
     async def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> dict[str, Any]: ...
     @overload

@@ -108,15 +108,16 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """A successful status whose body is not what the operation answers (not JSON for
-    a JSON operation). ``body`` holds the start of the text."""
+    """A successful answer that is not what the operation promises: a body that is not
+    JSON for a JSON operation, or (``parse`` helpers) structured output that is not the
+    JSON it should be. ``body`` holds the start of the text."""
 
-    def __init__(self, message: str, response: httpx.Response, body: str):
-        super().__init__(message, response.request)
+    def __init__(self, message: str, response: httpx.Response | None, body: str):
+        super().__init__(message, response.request if response is not None else None)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code = response.status_code if response is not None else None
         self.body = body
-        self.request_id = response.headers.get("x-request-id")
+        self.request_id = response.headers.get("x-request-id") if response is not None else None
 
 
 class StreamError(APIError):

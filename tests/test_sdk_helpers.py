@@ -331,3 +331,64 @@ def test_responses_stream_creates_or_resumes(client, server):
     with pytest.raises(ValidationError, match=r"\$\.model: not used with response_id"):
         client.call("responses.stream", {"response_id": "resp_1", "model": "m"})
     assert len(server.requests) == 2
+
+
+# -- parse (structured output read back) --------------------------------------------------------
+COLOUR_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "colour", "strict": True, "schema": {"type": "object", "properties": {"colour": {"type": "string"}}}},
+}
+STRICT_TOOL = {"type": "function", "function": {"name": "paint", "strict": True, "parameters": {"type": "object"}}}
+
+
+def _chat_answer(content, arguments='{"wall": "north"}'):
+    message = {"role": "assistant", "content": content,
+               "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "paint", "arguments": arguments}}]}
+    return Reply(json={"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
+
+
+def test_chat_parse_reads_the_json_reply_and_strict_tool_arguments(client, server):
+    server.script("chat.completions.create", _chat_answer('{"colour": "teal"}'))
+    payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": COLOUR_FORMAT, "tools": [STRICT_TOOL]}
+    answer = client.call("beta.chat.completions.parse", payload)
+    message = answer["choices"][0]["message"]
+    assert message["parsed"] == {"colour": "teal"}
+    assert message["tool_calls"][0]["function"]["parsed_arguments"] == {"wall": "north"}
+    sent = server.requests[-1]
+    assert (sent.method, sent.path, sent.json()) == ("POST", "/v1/chat/completions", payload)  # the create request, as is
+
+
+def test_chat_parse_leaves_plain_text_alone(client, server):
+    server.script("chat.completions.create", _chat_answer("just text"))
+    answer = client.call("chat.completions.parse", {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    assert "parsed" not in answer["choices"][0]["message"]
+
+
+def test_parse_refuses_text_that_is_not_the_promised_json(client, server):
+    from oaimap import APIResponseValidationError
+
+    server.script("chat.completions.create", _chat_answer("{not json"))
+    payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": COLOUR_FORMAT}
+    with pytest.raises(APIResponseValidationError, match="chat.completions.parse: the message content is not JSON"):
+        client.call("chat.completions.parse", payload)
+
+
+def test_parse_does_not_stream(client, server):
+    with pytest.raises(ValidationError) as info:
+        client.call("chat.completions.parse", {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    assert info.value.paths == ["$.stream"] and server.requests == []
+
+
+async def test_async_responses_parse_sets_output_parsed(aclient, server):
+    output = [
+        {"type": "function_call", "id": "fc1", "call_id": "c1", "name": "paint", "arguments": '{"wall": "east"}', "status": "completed"},
+        {"type": "message", "id": "m1", "role": "assistant", "status": "completed",
+         "content": [{"type": "output_text", "text": '{"colour": "ochre"}', "annotations": []}]},
+    ]
+    server.script("responses.create", Reply(json={"id": "resp_1", "object": "response", "output": output}))
+    text = {"format": {"type": "json_schema", "name": "colour", "schema": {"type": "object"}}}
+    tools = [{"type": "function", "name": "paint", "strict": True, "parameters": {"type": "object"}}]
+    answer = await aclient.call("responses.parse", {"model": "m", "input": "hi", "text": text, "tools": tools})
+    assert answer["output_parsed"] == {"colour": "ochre"}
+    assert answer["output"][0]["parsed_arguments"] == {"wall": "east"}
+    assert answer["output"][1]["content"][0]["parsed"] == {"colour": "ochre"}

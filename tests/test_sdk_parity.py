@@ -50,8 +50,6 @@ import sdk_walk  # noqa: E402  (needs openai)
 # -- documented gaps -----------------------------------------------------------------
 # SDK helper methods oaimap deliberately does not offer (fnmatch pattern -> reason).
 HELPER_EXCLUSIONS: dict[str, str] = {
-    "*.parse": "typed parsing into pydantic models is outside a schema-driven runtime; "
-    "call the create operation with a JSON-schema response_format / text.format",
     "*.connect": "websocket sessions: oaimap's are responses.websocket and client.realtime_connect "
     "(docs/live-channels.md)",
 }

@@ -54,16 +54,16 @@ def _target(client: Any, op: Operation, payload: Mapping[str, Any]) -> tuple[str
     return choice["operation"], {**payload, **fixed}
 
 
-def _options(options: CallOptions) -> dict[str, Any]:
+def all_options(options: CallOptions) -> dict[str, Any]:
     """Every call option as given: the preset makes exactly one call."""
     return {f.name: getattr(options, f.name) for f in fields(options) if f.name != "output"}
 
 
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     name, target_payload = _target(client, op, payload)
-    return client.call(name, target_payload, **_options(options))
+    return client.call(name, target_payload, **all_options(options))
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     name, target_payload = _target(client, op, payload)
-    return await client.call(name, target_payload, **_options(options))
+    return await client.call(name, target_payload, **all_options(options))
