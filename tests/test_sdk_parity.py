@@ -165,6 +165,43 @@ def test_endpoint_params_are_known(method):
     assert not unknown, f"{method.name} -> {op.name}: SDK parameters unknown to oaimap: {unknown}"
 
 
+# SDK helper parameters that are Python objects rather than data ((pattern, parameter) -> reason).
+HELPER_PARAM_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("*stream", "event_handler"): "an AssistantEventHandler subclass (callbacks); oaimap's stream is iterated instead",
+    ("responses.*", "text_format"): "a pydantic type; pass the JSON schema it stands for as text.format",
+    ("responses.parse", "verbosity"): "the SDK's shortcut for text.verbosity; pass text: {verbosity: ...}",
+}
+
+
+def _helper_keys(op: Operation) -> set[str]:
+    """Every payload key a helper takes: its own, inherited (params_from) and its target's."""
+    keys = set(op.location_of) | set(op.param_aliases)
+    names = [op.params_from, (op.helper or {}).get("operation"), ((op.helper or {}).get("instead") or {}).get("operation")]
+    for name in filter(None, names):
+        keys |= _helper_keys(REGISTRY.get(name))
+    return keys
+
+
+@pytest.mark.parametrize("method", HELPERS, ids=[m.name for m in HELPERS])
+def test_helper_params_are_known(method):
+    if _excluded_helper(method.name):
+        pytest.skip("excluded helper")
+    op = REGISTRY.get(method.name)
+    unknown = [
+        p for p in method.param_names
+        if p not in _helper_keys(op)
+        and not any(fnmatch.fnmatchcase(method.name, pattern) and p == param for pattern, param in HELPER_PARAM_EXCEPTIONS)
+    ]  # fmt: skip
+    assert not unknown, f"{method.name} -> {op.name}: SDK parameters unknown to oaimap: {unknown}"
+
+
+def test_helper_param_exceptions_are_current():
+    for (pattern, param), _reason in HELPER_PARAM_EXCEPTIONS.items():
+        users = [m for m in HELPERS if fnmatch.fnmatchcase(m.name, pattern) and param in m.param_names]
+        assert users, f"no SDK helper matching {pattern} takes {param}: drop the exception"
+        assert all(param not in _helper_keys(REGISTRY.get(m.name)) for m in users), f"{param} is declared now: drop it"
+
+
 def test_param_exceptions_are_current():
     by_name = {m.name: m for m in ENDPOINTS}
     for (name, param), _reason in PARAM_EXCEPTIONS.items():
