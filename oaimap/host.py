@@ -148,7 +148,8 @@ class ServiceHost:
 
     def secret_forms(self) -> tuple[str, ...]:
         """The forms the key takes in text (raw, percent-encoded, as httpx puts it in a
-        query string), for masking in free text; empty for a missing or short key."""
+        query string), for masking in free text; empty for a missing or short key.
+        Computed on each use, not cached: the key lives only inside its ``Secret``."""
         key = self.api_key.reveal() if self.api_key is not None else ""
         if len(key) < FREE_TEXT_MIN_KEY:
             return ()
