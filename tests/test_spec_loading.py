@@ -65,3 +65,16 @@ def test_import_oaimap_loads_no_spec_and_no_http_stack():
 def test_the_committed_index_matches_the_spec_files():
     on_disk = read_yaml(SPECS / "_index.yaml")
     assert on_disk == build_index(SPECS), "specs/_index.yaml is stale: run python -m codegen"
+
+
+def test_every_name_and_alias_from_before_the_sdk_renames_still_resolves():
+    """Renames keep the former name in other_names: nothing that worked stops working,
+    and each name still reaches the same route, a seed alias still with the seed's shape."""
+    registry = SpecRegistry.shared()
+    rows = [line.split(": ", 1) for line in (Path(__file__).parent / "data" / "names_before_sdk_parity.txt").read_text().splitlines() if not line.startswith("#")]
+    assert len(rows) > 400
+    for name, how in rows:
+        kind, route = how.split(", ", 1)
+        op, via_alias = registry.resolve(name)
+        now = f"{op.method} {op.path}" if op.helper is None else f"helper {op.helper['kind']}"
+        assert (now, via_alias) == (route, kind == "alias"), name
