@@ -53,7 +53,8 @@ def test_hand_edits_survive_and_removed_operations_go(reference_document, tmp_pa
     )
     listing["params"] = {"query": {"stale_param": {"type": "string"}}}  # structure: the importer's
     models["title"] = "Models, hand-titled"
-    models["operations"].append({"name": "models.poll_ready", "summary": "A hand-written helper.", "returns": "json", "helper": {"kind": "poll"}})
+    helper = {"kind": "poll", "poll": "models.retrieve", "poll_args": {"model": "payload.model"}, "until": ["ready"]}
+    models["operations"].append({"name": "models.poll_ready", "summary": "A hand-written helper.", "returns": "json", "helper": helper})
     models["operations"].append(
         {"name": "models.gone", "summary": "Removed upstream.", "operation_id": "noLongerThere", "method": "GET", "path": "/gone", "returns": "json"}
     )
@@ -71,7 +72,7 @@ def test_hand_edits_survive_and_removed_operations_go(reference_document, tmp_pa
     assert kept["example"] == {"request": {}, "response": {"object": "list", "data": []}}
     assert "params" not in kept  # GET /models takes no parameters: the stale one is gone
     assert [op["name"] for op in after["operations"]][-1] == "models.poll_ready"
-    assert next(op for op in after["operations"] if op["name"] == "models.poll_ready")["helper"] == {"kind": "poll"}
+    assert next(op for op in after["operations"] if op["name"] == "models.poll_ready")["helper"] == helper
 
     once = snapshot(copy)
     import_into(copy, reference_document)

@@ -40,6 +40,41 @@ def test_route_fields_must_match_declared_path_params(tmp_path):
         build_index(tmp_path)
 
 
+POLL_OP = {"name": "demo.items.wait", "summary": "Wait for one.", "returns": "json", "params_from": "demo.items.get",
+           "helper": {"kind": "poll", "poll": "demo.items.get", "poll_args": {"item_id": "payload.item_id"}, "until": ["done"]}}
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        ({"untill": ["done"], "until": None}, "untill"),  # a misspelt setting
+        ({"until": None}, "'pending' is a required property"),  # neither until nor pending
+        ({"poll_args": {"item_id": "resul.id"}}, "resul.id"),  # a source that is neither payload nor result
+        ({"kind": "pol"}, "pol"),  # an unknown kind
+    ],
+)
+def test_helper_settings_are_checked_when_the_spec_loads(tmp_path, change, where):
+    # Not after the first request was sent: botocore checks its waiter models the same way.
+    helper = {k: v for k, v in {**POLL_OP["helper"], **change}.items() if v is not None}
+    _write_family(tmp_path, [OK_OP, dict(POLL_OP, helper=helper)])
+    with pytest.raises(SpecError) as info:
+        build_index(tmp_path)
+    assert "demo.items.wait" in str(info.value) and "helper" in str(info.value)
+    assert where in str(info.value)
+
+
+def test_every_operation_a_helper_names_exists():
+    registry = SpecRegistry.shared()
+    for op in registry.operations():
+        settings = dict(op.helper or {})
+        instead = settings.pop("instead", None) or {}
+        for key in ("start", "poll", "upload", "then", "operation", "create", "part", "complete"):
+            if key in settings:
+                registry.get(settings[key])
+        if instead:
+            registry.get(instead["operation"])
+
+
 def test_names_and_aliases_are_unique_across_files(tmp_path):
     _write_family(tmp_path, [dict(OK_OP, aliases=["getItem"]), dict(OK_OP, name="demo.items.other", aliases=["getItem"])])
     with pytest.raises(SpecError, match="getItem"):
