@@ -139,6 +139,7 @@ class _Core:
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.strict = strict
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
+        self.specs.refresh()  # spec files edited since they were read take effect now
         self._builder = RequestBuilder(host)
         _guard_logs(self)
 

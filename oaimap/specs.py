@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import yaml
 
+from . import compiled
 from .errors import SpecError, UnknownOperationError
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
 def _format_validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    schema = read_yaml(Path(__file__).with_name("spec_format.yaml"))
+    schema = compiled.load(Path(__file__).with_name("spec_format.yaml"))
     return Draft202012Validator(schema)
 
 
@@ -236,6 +237,7 @@ class SpecRegistry:
         self._lock = threading.RLock()  # params_from may load another family
         self._index: dict[str, str] | None = None
         self._families: dict[str, dict[str, Operation]] = {}
+        self._stamps: dict[str, int] = {}  # family -> mtime of the file it was read from
 
     def __repr__(self) -> str:
         return f"SpecRegistry({str(self.root)!r})"
@@ -253,9 +255,30 @@ class SpecRegistry:
             path = self.root / INDEX_FILE
             if not path.is_file():
                 raise SpecError(f"{path}: missing; run `python -m codegen` to build it")
-            raw = read_yaml(path) or {}
+            raw = compiled.load(path) or {}
             self._index = {name: family for family, names in raw.items() for name in names}
         return self._index
+
+    def _refresh_index(self) -> bool:
+        """Rebuild the index from the family files when one is newer than it (a spec edited
+        or added by hand): a new operation is callable without running codegen first.
+        True when the index changed."""
+        index_file = self.root / INDEX_FILE
+        built = index_file.stat().st_mtime_ns if index_file.is_file() else -1
+        sources = [p for p in self.root.glob("*.yaml") if not p.name.startswith("_")]
+        if all(p.stat().st_mtime_ns <= built for p in sources) and {p.stem for p in sources} <= set(self.index.values()):
+            return False
+        with self._lock:
+            index = {
+                name: source.stem
+                for source in sorted(sources)
+                for op in (compiled.load(source) or {}).get("operations") or []
+                for name in (op.get("name"), *(op.get("other_names") or ()), *(op.get("aliases") or ()))
+                if name
+            }
+            changed = index != self._index
+            self._index = index
+        return changed
 
     def family_ids(self) -> list[str]:
         return sorted({*self.index.values()})
@@ -269,7 +292,8 @@ class SpecRegistry:
                 ops = self._families.get(family)
                 if ops is None:
                     source = self.root / f"{family}.yaml"
-                    ops = {op.name: op for op in parse_family(source, read_yaml(source))}
+                    self._stamps[family] = source.stat().st_mtime_ns
+                    ops = {op.name: op for op in parse_family(source, compiled.load(source))}
                     self._families[family] = ops
                     for op in list(ops.values()):
                         if op.params_from:
@@ -290,6 +314,17 @@ class SpecRegistry:
     # -- lookup ------------------------------------------------------------------
     def resolve(self, name: str) -> tuple[Operation, bool]:
         """Find an operation by dotted name or alias; also says whether an alias was used."""
+        found = self._lookup(name)
+        if found is None and self._refresh_index():  # perhaps a spec file edited since the index
+            found = self._lookup(name)
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(name, list(self.index), n=5, cutoff=0.5)
+        if not close:  # substring hits help with partial names like "input_tokens"
+            close = sorted(n for n in self.index if name.lower() in n.lower())[:5]
+        raise UnknownOperationError(name, close)
+
+    def _lookup(self, name: str) -> tuple[Operation, bool] | None:
         family = self.index.get(name)
         if family is not None:
             ops = self.family(family)
@@ -300,10 +335,19 @@ class SpecRegistry:
                     return op, False
                 if name in op.aliases:
                     return op, True
-        close = difflib.get_close_matches(name, list(self.index), n=5, cutoff=0.5)
-        if not close:  # substring hits help with partial names like "input_tokens"
-            close = sorted(n for n in self.index if name.lower() in n.lower())[:5]
-        raise UnknownOperationError(name, close)
+        return None
+
+    def refresh(self) -> None:
+        """Forget the families whose file changed since they were read, and the index if a
+        family file is newer than it: an edited spec takes effect on the next ``Client()``."""
+        with self._lock:
+            for family, stamp in list(self._stamps.items()):
+                source = self.root / f"{family}.yaml"
+                if not source.is_file() or source.stat().st_mtime_ns != stamp:
+                    self._families.pop(family, None)
+                    self._stamps.pop(family, None)
+        if self._index is not None:
+            self._refresh_index()
 
     def get(self, name: str) -> Operation:
         return self.resolve(name)[0]

@@ -29,9 +29,9 @@ from jsonschema.exceptions import relevance
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import sendable
+from . import compiled, sendable
 from .errors import ValidationError, Violation
-from .specs import Operation, json_path, read_yaml
+from .specs import Operation, json_path
 
 
 def is_file_value(value: Any) -> bool:
@@ -224,7 +224,7 @@ def _retrieve(uri: str) -> Resource:
 @lru_cache(maxsize=128)
 def _schema_file(path: str, mtime_ns: int) -> Resource:
     """Each shared schema file is parsed once (per version on disk), not once per $ref."""
-    return Resource.from_contents(read_yaml(Path(path)), DRAFT202012)
+    return Resource.from_contents(compiled.load(Path(path)), DRAFT202012)
 
 
 # `retrieve` is Registry's documented keyword: an attrs field `_retrieve` with
