@@ -148,10 +148,9 @@ class _EventReader:
         try:
             data: Any = json.loads(sse.data)
         except ValueError:
-            if sse.event == "error":
-                text = self.redact(sse.data)
-                raise StreamError(f"{self.op.name}: error event in stream: {text[:500]}", event=text) from None
             text = self.redact(sse.data)
+            if sse.event == "error":
+                raise StreamError(f"{self.op.name}: error event in stream: {text[:500]}", event=text) from None
             raise StreamError(f"{self.op.name}: stream data is not JSON: {text[:200]!r}", event=text) from None
         kind = data.get("type") if isinstance(data, dict) else None
         if sse.event == "error" or kind == "error" or (isinstance(data, dict) and "error" in data and kind is None):
