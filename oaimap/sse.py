@@ -67,7 +67,10 @@ class LineDecoder:
             self._at_start = False
             text = text.removeprefix("\ufeff")
         buffer = self._buffer + text
-        lines: list[str] = []
+        if "\r" not in buffer:  # the common case, split in C: LF is the only line end here
+            *lines, self._buffer = buffer.split("\n")
+            return lines
+        lines = []
         start = 0
         for end in _LINE_END.finditer(buffer):
             if end.group() == "\r" and end.end() == len(buffer) and not final:
