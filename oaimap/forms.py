@@ -9,6 +9,7 @@ strings and multipart bodies. ``wire.py`` and ``live.py`` encode with
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any, Iterator
 
@@ -18,6 +19,23 @@ _BRACKETS = re.compile(r"\[([^\]]*)\]")
 def is_file_tuple(value: Any) -> bool:
     """``(filename, content[, content_type])``: one file, not a list of values."""
     return isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str)
+
+
+def is_file_value(value: Any) -> bool:
+    """True for every value oaimap accepts where a file is expected: a path (str or
+    ``os.PathLike``), bytes, an open binary file or a file tuple."""
+    if isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
+        return True
+    if is_file_tuple(value):
+        return is_file_value(value[1])
+    return callable(getattr(value, "read", None))
+
+
+def is_upload(value: Any) -> bool:
+    """A value for a file parameter that is a file (or a list of files), not a JSON reference."""
+    if isinstance(value, list):
+        return bool(value) and all(is_file_value(item) for item in value)
+    return value is not None and is_file_value(value)
 
 
 def form_text(value: Any) -> str:

@@ -196,12 +196,13 @@ class ServiceHost:
             content = content.replace(secret.encode(), REDACTED.encode())
         return httpx.Request(request.method, url, headers=headers, content=content)
 
-    def redacted_response(self, response: httpx.Response, text: str | None = None) -> httpx.Response:
-        """A copy of a read ``response`` (body ``text`` if given) attached to the redacted request."""
+    def redacted_response(self, response: httpx.Response, masked_text: str) -> httpx.Response:
+        """A copy of a read ``response`` attached to the redacted request, with
+        ``masked_text`` (its body already passed through :meth:`redact`) as the body."""
         import httpx
 
         headers = [(name, self.redact(value)) for name, value in response.headers.multi_items()]
-        body = self.redact(response.text if text is None else text).encode()
+        body = masked_text.encode()
         headers = [(n, v) for n, v in headers if n.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
         return httpx.Response(
             response.status_code, headers=headers, content=body, request=self.redacted_request(response.request)

@@ -12,11 +12,11 @@ The limits are oaimap's own; ``docs/reliability.md`` lists them.
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import Any, Iterator, Mapping
 
 from .errors import Violation
+from .forms import is_file_value, is_upload
 from .specs import Operation, json_path
 
 MAX_NESTING = 64  # containers inside containers; the API's own schemas need far fewer
@@ -41,7 +41,7 @@ def problems(op: Operation, payload: Mapping[str, Any]) -> list[Violation]:
     """Every unsendable value of ``payload`` (a dict), with its path."""
     found: list[Violation] = []
     form_body = op.encoding == "multipart" or (
-        op.encoding == "auto" and any(k in op.file_params and _is_file(v) for k, v in payload.items())
+        op.encoding == "auto" and any(k in op.file_params and is_upload(v) for k, v in payload.items())
     )
     for key, value in payload.items():
         reason = _key_problem(key, bracketed=False)
@@ -90,13 +90,6 @@ def extra_header_problems(extra_headers: Mapping[str, Any]) -> list[Violation]:
     return found
 
 
-def _is_file(value: Any) -> bool:
-    if isinstance(value, (bytes, bytearray, memoryview, os.PathLike)):
-        return True
-    if isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str):
-        return True
-    return callable(getattr(value, "read", None))
-
 
 def _walk(start: list[Any], value: Any, files_allowed: bool, bracketed: bool) -> Iterator[Violation]:
     """Depth-first over one top-level value, without recursion (depth is what we check).
@@ -108,7 +101,7 @@ def _walk(start: list[Any], value: Any, files_allowed: bool, bracketed: bool) ->
     stack: list[tuple[list[Any], Any, int]] = [(start, value, 0)]
     while stack:
         path, item, depth = stack.pop()
-        if isinstance(item, (dict, list)) or (isinstance(item, tuple) and not _is_file(item)):
+        if isinstance(item, (dict, list)) or (isinstance(item, tuple) and not is_file_value(item)):
             if depth >= MAX_NESTING:
                 yield Violation(json_path(path), TOO_DEEP)
                 continue
@@ -159,7 +152,7 @@ def _leaf_problem(value: Any, files_allowed: bool) -> str | None:
         if not math.isfinite(value):
             return f"{value} has no JSON form (numbers must be finite)"
         return None if abs(value) <= MAX_INT else "number outside the 64-bit range"
-    if files_allowed and _is_file(value):
+    if files_allowed and is_file_value(value):
         if isinstance(value, tuple) and any(isinstance(part, str) and _text_problem(part) for part in value):
             return "file name or content type holds a lone surrogate"
         if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str) and header_problem(value[2]):

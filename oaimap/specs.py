@@ -238,6 +238,7 @@ class SpecRegistry:
         self._index: dict[str, str] | None = None
         self._families: dict[str, dict[str, Operation]] = {}
         self._stamps: dict[str, int] = {}  # family -> mtime of the file it was read from
+        self._index_stamps: dict[str, int] | None = None  # the family files a rebuilt index read
 
     def __repr__(self) -> str:
         return f"SpecRegistry({str(self.root)!r})"
@@ -266,9 +267,13 @@ class SpecRegistry:
         index_file = self.root / INDEX_FILE
         built = index_file.stat().st_mtime_ns if index_file.is_file() else -1
         sources = [p for p in self.root.glob("*.yaml") if not p.name.startswith("_")]
-        if all(p.stat().st_mtime_ns <= built for p in sources) and {p.stem for p in sources} <= set(self.index.values()):
+        stamps = {p.stem: p.stat().st_mtime_ns for p in sources}
+        if stamps == self._index_stamps:  # rebuilt from these very files already
+            return False
+        if all(t <= built for t in stamps.values()) and set(stamps) <= set(self.index.values()):
             return False
         with self._lock:
+            self._index_stamps = stamps
             index = {
                 name: source.stem
                 for source in sorted(sources)

@@ -31,16 +31,8 @@ from referencing.jsonschema import DRAFT202012
 
 from . import compiled, sendable
 from .errors import ValidationError, Violation
+from .forms import is_file_value
 from .specs import Operation, json_path
-
-
-def is_file_value(value: Any) -> bool:
-    """True for every value oaimap accepts where a file is expected."""
-    if isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
-        return True
-    if isinstance(value, tuple) and 2 <= len(value) <= 3 and isinstance(value[0], str):
-        return is_file_value(value[1])
-    return callable(getattr(value, "read", None))
 
 
 def _file_keyword(validator, enabled, instance, schema) -> Iterator[SchemaError]:

@@ -20,10 +20,9 @@ import httpx
 
 from . import __version__
 from .errors import ValidationError, Violation
-from .forms import flatten_form, form_text, is_file_tuple
+from .forms import flatten_form, form_text, is_file_tuple, is_upload
 from .host import ServiceHost
 from .specs import Operation
-from .validation import is_file_value
 
 USER_AGENT = f"oaimap/{__version__}"
 ACCEPT = {  # by the spec's `returns`
@@ -39,13 +38,6 @@ ACCEPT = {  # by the spec's `returns`
 def encode_path_segment(value: Any) -> str:
     """Percent-encode with no safe characters: ``a/b?c#d`` cannot change the route."""
     return quote(str(value), safe="")
-
-
-def _is_upload(value: Any) -> bool:
-    """A value for a file parameter that is a file (or a list of files), not a JSON reference."""
-    if isinstance(value, list):
-        return bool(value) and all(is_file_value(item) for item in value)
-    return value is not None and is_file_value(value)
 
 
 @dataclass
@@ -173,7 +165,7 @@ class RequestBuilder:
 
     def _body(self, op: Operation, body: dict[str, Any], files: ExitStack) -> dict[str, Any]:
         encoding = op.encoding
-        uploads = {k for k, v in body.items() if k in op.file_params and _is_upload(v)}
+        uploads = {k for k, v in body.items() if k in op.file_params and is_upload(v)}
         if encoding == "auto":
             encoding = "multipart" if uploads else "json"
         if encoding == "none":

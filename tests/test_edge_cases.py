@@ -375,7 +375,7 @@ def test_a_50_mb_download_to_a_file_streams_with_flat_memory(tmp_path):  # kills
 
 
 def test_is_upload_needs_every_list_item_to_be_a_file():  # kills W14
-    from oaimap.wire import _is_upload
+    from oaimap.forms import is_upload as _is_upload
 
     assert _is_upload([b"a", b"b"]) and not _is_upload([])
     assert not _is_upload([b"a", {"file_id": "file-1"}])

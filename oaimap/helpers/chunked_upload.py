@@ -33,6 +33,7 @@ from ..validation import validate
 from ..wire import CallOptions
 
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
+DEFAULT_OPERATIONS = {"create": "uploads.create", "part": "uploads.parts.create", "complete": "uploads.complete"}
 CREATE_KEYS = ("bytes", "filename", "mime_type", "purpose", "expires_after")
 
 
@@ -40,7 +41,8 @@ class FilePart(io.RawIOBase):
     """Bytes ``[start, start + length)`` of an open binary file, as a read-only file.
 
     ``seek`` / ``tell`` are relative to the window, so httpx finds the part's length
-    without reading it and can rewind it for a retry."""
+    without reading it and can rewind it for a retry. Closing a part leaves the file
+    open: the helper closes it once, at the end."""
 
     def __init__(self, file: IO[bytes], start: int, length: int, name: str):
         self._file = file
@@ -78,9 +80,6 @@ class FilePart(io.RawIOBase):
 
     def tell(self) -> int:
         return self._pos
-
-    def close(self) -> None:  # the helper closes the underlying file, once, at the end
-        super().close()
 
 
 class _Source:
@@ -132,6 +131,11 @@ class _Source:
                 handle.close()
 
 
+def _operations(op: Operation) -> dict[str, str]:
+    """The create / part / complete operations: the spec's, else the Uploads API's."""
+    return {step: (op.helper or {}).get(step, name) for step, name in DEFAULT_OPERATIONS.items()}
+
+
 def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[_Source, dict[str, Any], int]:
     spec = op.helper or {}
     source = _Source(op, payload["file"], payload.get("filename"))
@@ -139,7 +143,7 @@ def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[_Source,
     create_payload = {k: payload[k] for k in CREATE_KEYS if payload.get(k) is not None}
     create_payload.setdefault("bytes", source.size)
     create_payload["filename"] = source.filename
-    validate(client.specs.get(spec.get("create", "uploads.create")), create_payload, client.strict)
+    validate(client.specs.get(_operations(op)["create"]), create_payload, client.strict)
     return source, create_payload, part_size
 
 
@@ -151,28 +155,28 @@ def _complete_payload(payload: dict[str, Any], upload_id: str, part_ids: list[st
 
 
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
-    spec = op.helper or {}
+    steps = _operations(op)
     source, create_payload, part_size = _plan(client, op, payload)
     inner = options.for_inner_calls()
-    upload = client.call(spec.get("create", "uploads.create"), create_payload, **inner)
+    upload = client.call(steps["create"], create_payload, **inner)
     part_ids: list[str] = []
     with closing(source.parts(part_size)) as parts:
         for data in parts:
             part_payload = {"upload_id": upload["id"], "data": (source.filename, data)}
-            part = client.call(spec.get("part", "uploads.parts.create"), part_payload, **inner)
+            part = client.call(steps["part"], part_payload, **inner)
             part_ids.append(part["id"])
-    return client.call(spec.get("complete", "uploads.complete"), _complete_payload(payload, upload["id"], part_ids), **inner)
+    return client.call(steps["complete"], _complete_payload(payload, upload["id"], part_ids), **inner)
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
-    spec = op.helper or {}
+    steps = _operations(op)
     source, create_payload, part_size = _plan(client, op, payload)
     inner = options.for_inner_calls()
-    upload = await client.call(spec.get("create", "uploads.create"), create_payload, **inner)
+    upload = await client.call(steps["create"], create_payload, **inner)
     part_ids: list[str] = []
     with closing(source.parts(part_size)) as parts:
         for data in parts:
             part_payload = {"upload_id": upload["id"], "data": (source.filename, data)}
-            part = await client.call(spec.get("part", "uploads.parts.create"), part_payload, **inner)
+            part = await client.call(steps["part"], part_payload, **inner)
             part_ids.append(part["id"])
-    return await client.call(spec.get("complete", "uploads.complete"), _complete_payload(payload, upload["id"], part_ids), **inner)
+    return await client.call(steps["complete"], _complete_payload(payload, upload["id"], part_ids), **inner)
