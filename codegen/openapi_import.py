@@ -32,7 +32,8 @@ import yaml
 from oaimap import openapi
 from oaimap.openapi import DocOperation
 from oaimap.specs import PARAM_LOCATIONS, _Loader, _operation, parse_family, read_yaml
-from oaimap.validation import PayloadValidator, has_file_param, payload_schema
+from oaimap.schemas import has_file_param, payload_schema
+from oaimap.validators import PayloadValidator
 
 SCHEMAS_DIR = "_schemas"
 COMMON_GROUP = "common"

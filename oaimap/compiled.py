@@ -3,49 +3,96 @@
 YAML is what people edit; parsing it is most of a first call's cost (building YAML nodes
 is ~30x slower than reading the same data back with ``marshal``). :func:`load` reads
 ``specs/x.yaml`` through ``specs/__pycache__/x.yaml.<python tag>.marshal``: the compiled
-file records the source's size and modification time, is used while they match, and is
-rebuilt from the YAML when they do not, so an edited spec takes effect on the next load
-with no command to run. A directory that cannot be written (an installed package) just
-means reading the YAML each time.
+file records the source's size, modification time and content digest, and is used while
+the source matches it (same size, and the same time or, for a copy whose times were
+reset by an installer, the same digest); otherwise it is rebuilt from the YAML, so an
+edited spec takes effect on the next load with no command to run. :func:`derived` keeps
+data computed from several spec files (the fast path's bundled schemas) the same way. A
+directory that cannot be written (a read-only install) just means rebuilding each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 CACHE_DIR = "__pycache__"
 _TAG = f"{sys.implementation.cache_tag}.marshal"
+
+Stamp = tuple[int, int, str]  # mtime_ns, size, digest
 
 
 def cache_path(source: Path) -> Path:
     return source.parent / CACHE_DIR / f"{source.name}.{_TAG}"
 
 
-def _stamp(source: Path) -> tuple[int, int]:
+def derived_path(specs_dir: Path, name: str) -> Path:
+    """Where data derived from a specs directory under ``name`` is kept."""
+    return specs_dir / CACHE_DIR / f"{name}.{_TAG}"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stamp(source: Path) -> Stamp:
     stat = source.stat()
-    return stat.st_mtime_ns, stat.st_size
+    return stat.st_mtime_ns, stat.st_size, digest(source.read_bytes())
+
+
+def is_current(source: Path, recorded: Any) -> bool:
+    """True when ``source`` is still what ``recorded`` (a :data:`Stamp`) describes."""
+    try:
+        mtime, size, known = recorded
+        stat = source.stat()
+    except (OSError, TypeError, ValueError):
+        return False
+    if stat.st_size != size:
+        return False
+    return stat.st_mtime_ns == mtime or digest(source.read_bytes()) == known
 
 
 def load(source: Path) -> Any:
     """The data of a YAML spec file, from its compiled form when that is current."""
     from .specs import read_yaml
 
-    stamp = _stamp(source)
     cached = cache_path(source)
+    found = _read(cached)
+    if found is not None and is_current(source, found[0]):
+        return found[1]
+    recorded = stamp(source)
+    data = read_yaml(source)
+    _write(cached, (recorded, data))
+    return data
+
+
+def derived(root: Path, name: str, key: str, build: Callable[[], tuple[Any, Iterable[Path]]]) -> Any:
+    """Data computed by ``build`` from the spec files of ``root``, kept under ``name``
+    (:func:`derived_path`) while ``key`` (a digest of the inputs ``build`` takes from
+    memory) and every file it reports reading are unchanged. The files are recorded
+    relative to ``root``, so a cache copied with the specs (a wheel) stays valid."""
+    cached = derived_path(root, name)
+    found = _read(cached)
+    if found is not None:
+        recorded_key, sources, data = found
+        if recorded_key == key and all(is_current(root / path, mark) for path, mark in sources):
+            return data
+    data, read = build()
+    sources = [(Path(os.path.relpath(path, root)).as_posix(), stamp(path)) for path in sorted(set(read))]
+    _write(cached, (key, sources, data))
+    return data
+
+
+def _read(cached: Path) -> Any:
     try:
         with open(cached, "rb") as fh:
-            recorded, data = marshal.load(fh)
-        if tuple(recorded) == stamp:
-            return data
+            return marshal.load(fh)
     except (OSError, EOFError, ValueError, TypeError):  # absent, unreadable, another layout
-        pass
-    data = read_yaml(source)
-    _write(cached, (stamp, data))
-    return data
+        return None
 
 
 def _write(cached: Path, content: Any) -> None:
@@ -55,7 +102,7 @@ def _write(cached: Path, content: Any) -> None:
     except ValueError:  # a value marshal cannot hold (YAML dates): keep reading the YAML
         return
     try:
-        cached.parent.mkdir(exist_ok=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         partial.write_bytes(blob)
         os.replace(partial, cached)

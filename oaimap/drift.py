@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 from . import openapi
 from .openapi import COMPONENT_PREFIX
 from .specs import PARAM_LOCATIONS, Operation, SpecRegistry
-from .validation import _schema_file
+from .schemas import _schema_file
 
 SCHEMAS_DIR = "_schemas"
 _ALL_KINDS = {"string", "integer", "number", "boolean", "array", "object", "null"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from .errors import Violation
 from .forms import is_file_value, is_upload
@@ -37,9 +37,13 @@ def header_problem(value: str) -> str | None:
     return "header value must be ASCII"
 
 
-def problems(op: Operation, payload: Mapping[str, Any]) -> list[Violation]:
-    """Every unsendable value of ``payload`` (a dict), with its path."""
+def check(op: Operation, payload: Mapping[str, Any]) -> tuple[list[Violation], bool]:
+    """Every unsendable value of ``payload`` (a dict), with its path; and whether the
+    payload is plain JSON data (dicts with str keys, lists, str, int, float, bool, None),
+    the only values the fast path's validator reads exactly as the reference does (it
+    would take a tuple for an array)."""
     found: list[Violation] = []
+    plain = True
     form_body = op.encoding == "multipart" or (
         op.encoding == "auto" and any(k in op.file_params and is_upload(v) for k, v in payload.items())
     )
@@ -63,17 +67,16 @@ def problems(op: Operation, payload: Mapping[str, Any]) -> list[Violation]:
         # A helper (polling, webhook) runs locally: what it sends goes through a call of its own.
         files_allowed = key in op.file_params or op.helper is not None
         bracketed = location == "query" or (location == "body" and form_body)
-        found.extend(_walk([key], value, files_allowed, bracketed))
-    return found
+        plain = _walk([key], value, files_allowed, bracketed, found) and plain
+    return found, plain
 
 
 def extra_body_problems(extra_body: Mapping[str, Any]) -> list[Violation]:
     """Unsendable values of the ``extra_body`` call option (paths ``$extra_body.key``)."""
-    return [
-        Violation("$extra_body" + v.path[1:], v.message)
-        for key, value in extra_body.items()
-        for v in _walk([key], value, files_allowed=False, bracketed=False)
-    ]
+    found: list[Violation] = []
+    for key, value in extra_body.items():
+        _walk([key], value, False, False, found)
+    return [Violation("$extra_body" + v.path[1:], v.message) for v in found]
 
 
 def extra_header_problems(extra_headers: Mapping[str, Any]) -> list[Violation]:
@@ -91,36 +94,56 @@ def extra_header_problems(extra_headers: Mapping[str, Any]) -> list[Violation]:
 
 
 
-def _walk(start: list[Any], value: Any, files_allowed: bool, bracketed: bool) -> Iterator[Violation]:
-    """Depth-first over one top-level value, without recursion (depth is what we check).
+def _walk(start: list[Any], value: Any, files_allowed: bool, bracketed: bool, found: list[Violation]) -> bool:
+    """Depth-first over one top-level value, without recursion (depth is what we check),
+    adding each problem to ``found``; True when everything met was plain JSON data.
 
     ``bracketed``: the value travels as ``key[sub][]=...`` pairs (a query string, a
     multipart form), where an object key that is empty or holds a bracket would be read
-    back as something else.
+    back as something else. Paths are kept as ``(parent, key)`` links and spelled out
+    only for a problem.
     """
-    stack: list[tuple[list[Any], Any, int]] = [(start, value, 0)]
+    plain = True
+    stack: list[tuple[Any, Any, int]] = [((None, start), value, 0)]
     while stack:
-        path, item, depth = stack.pop()
-        if isinstance(item, (dict, list)) or (isinstance(item, tuple) and not is_file_value(item)):
+        link, item, depth = stack.pop()
+        if item is None or isinstance(item, (str, int, float)):
+            reason = _leaf_problem(item, files_allowed)
+        elif isinstance(item, (dict, list)) or (isinstance(item, tuple) and not is_file_value(item)):
+            plain = plain and not isinstance(item, tuple)
             if depth >= MAX_NESTING:
-                yield Violation(json_path(path), TOO_DEEP)
+                found.append(Violation(json_path(_spell(link)), TOO_DEEP))
                 continue
             if isinstance(item, dict):
                 for key, sub in item.items():
                     reason = _key_problem(key, bracketed)
                     if reason:
-                        yield Violation(json_path(path), reason)
+                        found.append(Violation(json_path(_spell(link)), reason))
                         continue
-                    stack.append(([*path, key], sub, depth + 1))
+                    stack.append(((link, key), sub, depth + 1))
             else:
-                stack.extend(([*path, index], sub, depth + 1) for index, sub in enumerate(item))
+                stack.extend(((link, index), sub, depth + 1) for index, sub in enumerate(item))
             continue
-        reason = _leaf_problem(item, files_allowed)
+        else:
+            plain = False
+            reason = _leaf_problem(item, files_allowed)
         if reason:
-            yield Violation(json_path(path), reason)
+            found.append(Violation(json_path(_spell(link)), reason))
+    return plain
+
+
+def _spell(link: tuple[Any, Any]) -> list[Any]:
+    """The path a ``(parent, key)`` link stands for (the root link holds the start path)."""
+    keys: list[Any] = []
+    while link[0] is not None:
+        link, key = link
+        keys.append(key)
+    return [*link[1], *reversed(keys)]
 
 
 def _key_problem(key: Any, bracketed: bool) -> str | None:
+    if key.__class__ is str and key.isascii() and not bracketed:  # the usual key: nothing to check
+        return None
     if not isinstance(key, str):
         return f"object keys must be strings, got {type(key).__name__}"
     if _text_problem(key):

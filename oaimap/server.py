@@ -27,7 +27,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .forms import coerce, insert, split_key
 from .specs import Operation, SpecRegistry
-from .validation import readable_params, violations
+from .schemas import readable_params
+from .validation import violations
 
 
 @dataclass

@@ -114,7 +114,7 @@ class Operation:
     @cached_property
     def file_params(self) -> frozenset[str]:
         """Body keys whose schema holds a file (``format: binary``): sent as multipart parts."""
-        from .validation import has_file_param
+        from .schemas import has_file_param
 
         return frozenset(k for k, schema in self.params_in("body").items() if has_file_param(schema))
 
@@ -162,12 +162,31 @@ def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
     )
 
 
+def _format_schema() -> Any:
+    return compiled.load(Path(__file__).with_name("spec_format.yaml"))
+
+
 @lru_cache(maxsize=1)
 def _format_validator() -> Draft202012Validator:
+    """The reference check of a spec file, for its messages."""
     from jsonschema import Draft202012Validator
 
-    schema = compiled.load(Path(__file__).with_name("spec_format.yaml"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_format_schema())
+
+
+@lru_cache(maxsize=1)
+def _fast_format_validator() -> Any:
+    """The same check compiled by jsonschema-rs: a yes/no for the usual, valid file."""
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(_format_schema(), validate_formats=False)
+
+
+def _follows_format(raw: Any) -> bool:
+    try:
+        return bool(_fast_format_validator().is_valid(raw))
+    except ValueError:  # a value it cannot read (a YAML date): the reference decides
+        return False
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -180,7 +199,7 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 def parse_family(source: Path, raw: Any) -> list[Operation]:
     """Check a parsed spec file and build its operations; SpecError names what is wrong."""
-    errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
+    errors = [] if _follows_format(raw) else sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         error_at = json_path(first.absolute_path)
@@ -239,6 +258,7 @@ class SpecRegistry:
         self._families: dict[str, dict[str, Operation]] = {}
         self._stamps: dict[str, int] = {}  # family -> mtime of the file it was read from
         self._index_stamps: dict[str, int] | None = None  # the family files a rebuilt index read
+        self._shared_stamps = self._shared_schema_stamps()  # the files of _schemas/ the families see
 
     def __repr__(self) -> str:
         return f"SpecRegistry({str(self.root)!r})"
@@ -346,6 +366,11 @@ class SpecRegistry:
         """Forget the families whose file changed since they were read, and the index if a
         family file is newer than it: an edited spec takes effect on the next ``Client()``."""
         with self._lock:
+            shared = self._shared_schema_stamps()
+            if shared != self._shared_stamps:  # any family may reach the edited file
+                self._shared_stamps = shared
+                self._families.clear()
+                self._stamps.clear()
             for family, stamp in list(self._stamps.items()):
                 source = self.root / f"{family}.yaml"
                 if not source.is_file() or source.stat().st_mtime_ns != stamp:
@@ -356,6 +381,9 @@ class SpecRegistry:
 
     def get(self, name: str) -> Operation:
         return self.resolve(name)[0]
+
+    def _shared_schema_stamps(self) -> dict[str, int]:
+        return {path.name: path.stat().st_mtime_ns for path in (self.root / "_schemas").glob("*.yaml")}
 
 
 @lru_cache(maxsize=None)

@@ -1,272 +1,29 @@
-"""Payload validation: one compiled jsonschema validator per operation, reused.
+"""Checking a payload before it is sent, and saying what is wrong with it.
 
-An operation's payload is one flat object: its path, query, header and body parameters
-side by side. The payload schema is composed from the spec; two oaimap keywords make
-the messages clear where plain JSON Schema would be vague, and ``oneOf`` tells the
-document's exclusive choices from its accidental overlaps (:func:`_one_of`):
-
-* ``oaimapFile`` replaces ``{type: string, format: binary}``: a path (str or
-  ``pathlib.Path``) to an existing file, bytes, an open binary file, or a
-  ``(filename, content[, content_type])`` tuple;
-* ``oaimapPathSegment`` on path parameters: a non-empty string that is not ``.`` or
-  ``..`` (those would make an HTTP library rewrite the route).
-
-Like botocore's ParamValidator, every problem is reported at once, each with its JSON
-path, and nothing is sent.
+:func:`validate` runs, in order: the values that cannot travel at all
+(:mod:`oaimap.sendable`); the fast path's yes/no (:mod:`oaimap.fastpath`), which is the
+whole cost of a valid payload; and, only when that says no (or cannot say), the
+reference validator (:mod:`oaimap.validators`), whose errors are worded here: like
+botocore's ParamValidator, every problem at once, each with its JSON path, and nothing
+is sent.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema import ValidationError as SchemaError
-from jsonschema.exceptions import relevance
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from . import compiled, sendable
+from . import fastpath, sendable
 from .errors import ValidationError, Violation
-from .forms import is_file_value
 from .specs import Operation, json_path
 
-
-def _file_keyword(validator, enabled, instance, schema) -> Iterator[SchemaError]:
-    if not enabled:
-        return
-    if isinstance(instance, (str, os.PathLike)):
-        path = Path(instance)
-        if not path.is_file():
-            yield SchemaError(f"file not found: {str(path)!r}")
-    elif not is_file_value(instance):
-        yield SchemaError(
-            f"expected a file (path, bytes or open binary file), got {type(instance).__name__}"
-        )
-
-
-def _path_segment_keyword(validator, enabled, instance, schema) -> Iterator[SchemaError]:
-    if not enabled:
-        return
-    if not isinstance(instance, str) or not instance:
-        yield SchemaError("path parameter must be a non-empty string")
-    elif instance in (".", ".."):
-        yield SchemaError(f"path parameter cannot be {instance!r}")
-
-
-def _one_of(validator, branches, instance, schema) -> Iterator[SchemaError]:
-    """``oneOf``: exactly one branch, except where the document's branches overlap by accident.
-
-    The rule: no branch matching fails as ``anyOf`` does (the context holds every
-    branch's errors, which :func:`_explain_union` reads). Several branches matching fail
-    only when at least two of them *require different keys of the value* (their
-    ``required`` keys, through ``$ref`` and ``allOf``), each having some the other does
-    not. Then the caller gave two alternatives at once (``vector_store_ids`` and
-    ``vector_stores``) and the message names them: ``give either vector_store_ids or
-    vector_stores, not both``.
-
-    Why not plain ``oneOf``: the OpenAPI document's ``oneOf`` branches are often not
-    mutually exclusive by construction, and then a value the API takes matches several:
-    a free string next to a string enum, ``integer`` next to ``number``, object shapes
-    that need the same keys (``Item``'s input message and ``EasyInputMessage`` both
-    need ``role`` and ``content``; an eval's ``EvalItem`` and ``{role, content}``), or
-    one shape that needs nothing and so takes every object. The document's own example
-    requests (``responses.create``, ``conversations.items.create``, ``evals.create``)
-    match two branches each. The branches a value can match at the same time are told
-    apart only by keys: a ``const`` / ``enum`` tag or a JSON type that differs lets at
-    most one of them match, so only branches needing different keys can be satisfied
-    together on purpose, and only then is the value refused.
-    """
-    # Like anyOf, the first branch that matches is enough, unless a rival that needs other
-    # keys of the value matches too: only those (few) branches are tried further.
-    first = next((i for i, b in enumerate(branches) if next(validator.descend(instance, b, schema_path=i), None) is None), None)
-    if first is None:  # every error is gathered only now, for the message
-        errors = [e for i, branch in enumerate(branches) for e in validator.descend(instance, branch, schema_path=i)]
-        yield SchemaError(f"{instance!r} is not valid under any of the given schemas", context=errors)
-        return
-    if not isinstance(instance, dict):
-        return
-    given = set(instance)
-    mine = _required_keys(validator._resolver, branches[first])
-    needed: list[frozenset[str]] = [mine & given]
-    for i, branch in enumerate(branches):
-        theirs = _required_keys(validator._resolver, branch)
-        if i == first or not theirs <= given or not (theirs - mine) or not (mine - theirs) & given:
-            continue
-        if next(validator.descend(instance, branch, schema_path=i), None) is None:
-            needed.append(theirs & given)
-    if len(needed) > 1:
-        common = frozenset.intersection(*needed)
-        yield SchemaError(_not_both([tuple(key for key in instance if key in keys - common) for keys in needed]))
-
-
-_REQUIRED: dict[int, tuple[Any, frozenset[str]]] = {}  # id(schema) -> (schema, keys): schemas live as long as their validators
-
-
-def _required_keys(resolver: Any, schema: Any, depth: int = 0) -> frozenset[str]:
-    """The keys a branch requires, through ``$ref`` and ``allOf`` (a few levels deep)."""
-    if not isinstance(schema, dict) or depth > 6:
-        return frozenset()
-    cached = _REQUIRED.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    keys = set(schema.get("required") or ())
-    if isinstance(schema.get("$ref"), str):
-        resolved = resolver.lookup(schema["$ref"])
-        keys |= _required_keys(resolved.resolver, resolved.contents, depth + 1)
-    for member in schema.get("allOf") or ():
-        keys |= _required_keys(resolver, member, depth + 1)
-    _REQUIRED[id(schema)] = (schema, frozenset(keys))
-    return frozenset(keys)
+if TYPE_CHECKING:
+    from jsonschema import ValidationError as SchemaError
 
 
 def _only_required(branches: Any) -> bool:
     """True for a union whose branches only list required keys (a rule across keys)."""
     return isinstance(branches, list) and all(isinstance(b, dict) and set(b) == {"required"} for b in branches)
-
-
-def _not_both(alternatives: list[tuple[str, ...]]) -> str:
-    names = [" and ".join(keys) for keys in alternatives]
-    if len(names) == 2:
-        return f"give either {names[0]} or {names[1]}, not both"
-    return f"give only one of {', '.join(names[:-1])} or {names[-1]}"
-
-
-PayloadValidator = validators.extend(
-    Draft202012Validator,
-    validators={"oaimapFile": _file_keyword, "oaimapPathSegment": _path_segment_keyword, "oneOf": _one_of},
-)
-
-_closed_objects = Draft202012Validator.VALIDATORS["additionalProperties"]
-
-
-def _open_objects(validator, additional, instance, schema) -> Iterator[SchemaError]:
-    # Outside strict mode undeclared keys pass at every depth, as they do at the top.
-    if additional is not False:
-        yield from _closed_objects(validator, additional, instance, schema)
-
-
-LenientValidator = validators.extend(PayloadValidator, validators={"additionalProperties": _open_objects})
-
-
-def _is_binary(schema: Any) -> bool:
-    return isinstance(schema, dict) and schema.get("format") == "binary" and schema.get("type") in (
-        "string",
-        None,
-    )
-
-
-def mark_files(schema: Any) -> Any:
-    """Copy of ``schema`` with every binary string turned into ``{oaimapFile: true}``."""
-    if _is_binary(schema):
-        return {"oaimapFile": True}
-    if isinstance(schema, dict):
-        return {key: mark_files(value) for key, value in schema.items()}
-    if isinstance(schema, list):
-        return [mark_files(item) for item in schema]
-    return schema
-
-
-def has_file_param(schema: Any) -> bool:
-    if _is_binary(schema):
-        return True
-    if isinstance(schema, dict):
-        return any(has_file_param(v) for v in schema.values())
-    if isinstance(schema, list):
-        return any(has_file_param(v) for v in schema)
-    return False
-
-
-def payload_schema(op: Operation, strict: bool) -> dict[str, Any]:
-    """The JSON Schema of ``op``'s flat payload."""
-    properties: dict[str, Any] = {}
-    for location in ("query", "header", "body"):
-        for key, param_schema in op.params_in(location).items():
-            properties[key] = mark_files(param_schema)
-    for key, param_schema in op.params_in("path").items():
-        properties[key] = {"allOf": [{"oaimapPathSegment": True}, mark_files(param_schema)]}
-    required = list(dict.fromkeys([*op.params_in("path"), *op.required]))
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": properties,
-        "required": required,
-    }
-    if op.payload_rules:
-        schema["allOf"] = [dict(op.payload_rules)]
-    if op.source is not None:
-        schema["$id"] = op.source.resolve().as_uri()
-    if strict:
-        schema["additionalProperties"] = False
-    return schema
-
-
-def _retrieve(uri: str) -> Resource:
-    """Load a shared schema file referenced with $ref (``_schemas/x.yaml#/...``)."""
-    if not uri.startswith("file://"):
-        raise LookupError(f"oaimap only follows $ref into local spec files, not {uri}")
-    from urllib.parse import unquote, urlparse
-
-    path = Path(unquote(urlparse(uri).path))
-    return _schema_file(str(path), path.stat().st_mtime_ns)
-
-
-@lru_cache(maxsize=128)
-def _schema_file(path: str, mtime_ns: int) -> Resource:
-    """Each shared schema file is parsed once (per version on disk), not once per $ref."""
-    return Resource.from_contents(compiled.load(Path(path)), DRAFT202012)
-
-
-# `retrieve` is Registry's documented keyword: an attrs field `_retrieve` with
-# alias="retrieve", an alias referencing's typing of its attrs wrapper hides from mypy.
-_REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
-
-
-@lru_cache(maxsize=8)
-def _registry_for(specs_dir: Path) -> Registry:
-    """A registry already holding every shared schema file of a specs directory.
-
-    A registry is immutable: what a validation retrieves on the way is not kept for the
-    next one, so without this each call would look every ``$ref``'d file up again.
-    """
-    resources = [(path.resolve().as_uri(), _retrieve(path.resolve().as_uri())) for path in sorted((specs_dir / "_schemas").glob("*.yaml"))]
-    return _REGISTRY.with_resources(resources).crawl()
-
-
-@lru_cache(maxsize=None)
-def compiled_validator(op: Operation, strict: bool) -> Any:
-    """The validator of one operation, built once and reused."""
-    kind = PayloadValidator if strict else LenientValidator
-    registry = _registry_for(op.source.parent) if op.source is not None else _REGISTRY
-    return kind(payload_schema(op, strict), registry=registry)
-
-
-@lru_cache(maxsize=None)
-def readable_params(op: Operation, location: str) -> dict[str, Any]:
-    """``op``'s parameters in ``location`` with ``$ref``s replaced by their targets (a few
-    levels deep): for code that reads form or query text back into typed values."""
-    params = op.params_in(location)
-    if op.source is None or not params:
-        return dict(params)
-    resolver = _REGISTRY.resolver(base_uri=op.source.resolve().as_uri())
-    return {key: _inline(schema, resolver, 4) for key, schema in params.items()}
-
-
-def _inline(schema: Any, resolver: Any, depth: int) -> Any:
-    if isinstance(schema, list):
-        return [_inline(item, resolver, depth) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if isinstance(schema.get("$ref"), str):
-        if depth <= 0:
-            return {}
-        resolved = resolver.lookup(schema["$ref"])
-        rest = {k: v for k, v in schema.items() if k != "$ref"}
-        target = _inline(resolved.contents, resolved.resolver, depth - 1)
-        return {"allOf": [target, _inline(rest, resolver, depth)]} if rest else target
-    return {key: _inline(value, resolver, depth) for key, value in schema.items()}
 
 
 def _short(message: str, limit: int = 300) -> str:
@@ -388,6 +145,8 @@ def _explain_union(error: SchemaError, ambiguous: bool = False) -> tuple[list[An
             return [key], f"required property is missing (allowed: {allowed})"
         candidates = accepting
     chosen = _best_fitting([b for b, _, _ in candidates] or typed, error.instance)
+    from jsonschema.exceptions import relevance
+
     best = max((e for b in chosen for e in b), key=relevance)
     ambiguous = ambiguous or len(typed) > 1
     if best.validator in ("anyOf", "oneOf") and best.context:
@@ -411,6 +170,8 @@ def _unique(values: Iterable[Any]) -> list[Any]:
 
 def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violation]:
     """Every problem of ``payload`` for ``op``, sorted by JSON path."""
+    from .validators import compiled_validator
+
     found: dict[tuple[str, str], Violation] = {}
     try:
         errors = list(compiled_validator(op, strict).iter_errors(payload))
@@ -451,7 +212,9 @@ def validate(op: Operation, payload: Any, strict: bool = False) -> None:
     for a payload nested past the limit, which the schema validator could not walk)."""
     if not isinstance(payload, dict):
         raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
-    unsendable = sendable.problems(op, payload)
+    unsendable, plain = sendable.check(op, payload)
+    if not unsendable and plain and fastpath.is_valid(op, payload, strict):
+        return
     if any(p.message == sendable.TOO_DEEP for p in unsendable):
         raise ValidationError(op.name, unsendable)
     try:

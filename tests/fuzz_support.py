@@ -1,7 +1,7 @@
 """Payload strategies for tests/test_fuzz.py, built from each operation's own schema.
 
 * valid payloads: hypothesis-jsonschema's ``from_schema`` on the operation's flat payload
-  schema (``oaimap.validation.payload_schema``) with every ``$ref`` inlined from the spec
+  schema (``oaimap.schemas.payload_schema``) with every ``$ref`` inlined from the spec
   files (recursive schemas cut at a fixed depth) and oaimap's two custom keywords replaced
   by plain JSON Schema: ``oaimapFile`` by a sentinel string that is turned into bytes or a
   ``(name, bytes, type)`` tuple after drawing, ``oaimapPathSegment`` by "a non-empty string
@@ -32,7 +32,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from oaimap.specs import Operation, read_yaml
-from oaimap.validation import payload_schema
+from oaimap.schemas import payload_schema
 
 FILE_SENTINEL = "\x00oaimap-fuzz-file\x00"
 # A $ref this many levels below the payload is not followed: the branch becomes `false`

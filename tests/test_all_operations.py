@@ -15,7 +15,7 @@ from oaimap import openapi
 from oaimap.server import UploadedFile
 from oaimap.specs import SpecRegistry
 from oaimap.sse import Stream
-from oaimap.validation import has_file_param
+from oaimap.schemas import has_file_param
 
 OPS = sorted((op for op in SpecRegistry.shared().operations() if op.helper is None), key=lambda op: op.name)
 DOCUMENTED_OPERATIONS = 288

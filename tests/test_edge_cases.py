@@ -253,7 +253,7 @@ def test_an_unknown_union_tag_lists_the_known_ones(client, server):
 
 
 def test_a_binary_schema_without_a_type_is_a_file():  # kills V12
-    from oaimap.validation import has_file_param, mark_files
+    from oaimap.schemas import has_file_param, mark_files
 
     assert mark_files({"format": "binary"}) == {"oaimapFile": True}
     assert has_file_param({"format": "binary"})

@@ -1,5 +1,5 @@
 """``oneOf`` means exactly one branch (issue 10), except where the document's branches
-overlap by accident; see ``oaimap.validation._one_of`` for the rule. The importer keeps
+overlap by accident; see ``oaimap.validators._one_of`` for the rule. The importer keeps
 the document's ``oneOf`` and its body-level rules (``payload_rules``), so these run on
 the shipped specs over the loopback server.
 """
@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 
 from oaimap import ValidationError
 from oaimap.specs import Operation, SpecRegistry
-from oaimap.validation import PayloadValidator, violations
+from oaimap.validation import violations
+from oaimap.validators import PayloadValidator
 
 NOT_BOTH = "give either vector_store_ids or vector_stores, not both"
 BOTH = {"vector_store_ids": ["vs_abc123"], "vector_stores": [{"file_ids": ["file-abc123"]}]}

@@ -14,7 +14,9 @@ import pytest
 
 from oaimap import openapi
 from oaimap.specs import SpecRegistry
-from oaimap.validation import compiled_validator, has_file_param, violations
+from oaimap.schemas import has_file_param
+from oaimap.validation import violations
+from oaimap.validators import compiled_validator
 
 # Examples of the document that cannot be checked, each for a reason in the document itself.
 UNPARSEABLE = {

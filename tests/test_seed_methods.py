@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from oaimap.server import UploadedFile
-from oaimap.validation import has_file_param
+from oaimap.schemas import has_file_param
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "seed_methods.yaml").read_text())
 HTTP_CASES = [c for c in CASES if not c.get("helper")]
