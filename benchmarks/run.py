@@ -13,7 +13,9 @@ it always does.
 - CPU per sync call: client process CPU time over 1,000 calls (ratio to raw httpx);
 - async: 2,000 calls, 64 in flight, calls per second (ratio to raw aiohttp);
 - SSE: events per second reading a 2,000-event stream (ratio to raw httpx lines + json);
-- RSS: the process's peak resident memory after one call (ratio to openai-python).
+- RSS: the process's peak resident memory after one call (ratio to openai-python);
+- validation: oaimap's ``validate()`` of the same payload alone, µs (no baseline: the
+  others do not validate; the target is an absolute budget).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ import textwrap
 import time
 from pathlib import Path
 
-PAYLOAD = "{'model': 'gpt-4.1-mini', 'input': 'Say hello', 'temperature': 0.2, 'metadata': {'k': 'v'}}"
+# A typical request: a prompt, a setting or two, one function tool.
+PAYLOAD = (
+    "{'model': 'gpt-4.1-mini', 'input': 'What is the weather in Paris?', 'temperature': 0.2, 'metadata': {'k': 'v'}, "
+    "'tools': [{'type': 'function', 'name': 'get_weather', 'description': 'Weather of a city', "
+    "'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}, 'required': ['city']}}]}"
+)
 
 # Each snippet gets URL and prints one number. `{setup}` makes a client, `{call}` one request.
 CONTENDERS = {
@@ -69,6 +76,11 @@ CONTENDERS = {
 COLD = "import time; t = time.perf_counter()\n{setup}\n{call}\nprint(time.perf_counter() - t)"
 CPU = "{setup}\n{call}\nimport time; t = time.process_time()\nfor _ in range(CALLS):\n    {call}\nprint((time.process_time() - t) / CALLS)"
 RSS = "{setup}\n{call}\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+VALIDATE = (
+    "from oaimap.specs import SpecRegistry; from oaimap.validation import validate; import time\n"
+    "op = SpecRegistry.shared().get('responses.create'); p = {call}; validate(op, p)\n"
+    "t = time.perf_counter()\nfor _ in range(CALLS):\n    validate(op, p)\nprint((time.perf_counter() - t) / CALLS)"
+)
 SSE = "{setup}\n{stream}\nimport time; t = time.perf_counter()\n{stream}\nprint(n / (time.perf_counter() - t))"
 ASYNC = """
 import asyncio, time
@@ -106,7 +118,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--only", help="comma-separated measures: cold,cpu,rss,sse,async,validate")
     args = parser.parse_args()
+    wanted = set(args.only.split(",")) if args.only else {"cold", "cpu", "rss", "sse", "async", "validate"}
+    run = lambda measure: measure in wanted  # noqa: E731
     peer = subprocess.Popen([sys.executable, str(Path(__file__).with_name("peer.py"))], stdout=subprocess.PIPE, text=True)
     try:
         url = peer.stdout.readline().strip() if peer.stdout else ""
@@ -114,13 +129,15 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, parts in CONTENDERS.items():
                 if "call" in parts:
-                    results.setdefault(("cold", name), []).append(sample(COLD, url, 0, **parts))
-                    results.setdefault(("cpu", name), []).append(sample(CPU, url, 1000, **parts))
-                    results.setdefault(("rss", name), []).append(sample(RSS, url, 0, **parts))
-                if "stream" in parts:
+                    for measure, template, calls in (("cold", COLD, 0), ("cpu", CPU, 1000), ("rss", RSS, 0)):
+                        if run(measure):
+                            results.setdefault((measure, name), []).append(sample(template, url, calls, **parts))
+                if "stream" in parts and run("sse"):
                     results.setdefault(("sse", name), []).append(sample(SSE, url, 0, **parts))
-                if "acall" in parts:
+                if "acall" in parts and run("async"):
                     results.setdefault(("async", name), []).append(sample(ASYNC, url, 2000, **parts))
+            if run("validate"):
+                results.setdefault(("validate", "oaimap"), []).append(sample(VALIDATE, url, 5000, call=PAYLOAD))
     finally:
         peer.terminate()
         peer.wait(10)
@@ -138,6 +155,8 @@ def main() -> None:
         "|---|" + "---|" * (len(names) + 1),
     ]
     for label, key, baseline, fmt, scale, _higher_is_better in rows:
+        if (key, "oaimap") not in med:
+            continue
         cells = [fmt.format(med[(key, n)] * scale) if (key, n) in med else "" for n in names]
         ratio = med[(key, "oaimap")] / med[(key, baseline)]
         if key == "async":
@@ -145,6 +164,9 @@ def main() -> None:
             lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.2f}x {baseline} ({ratio_aiohttp:.2f}x with `http_backend='aiohttp'`) |")
             continue
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.2f}x {baseline} |")
+    if ("validate", "oaimap") in med:
+        cells = [f"{med[('validate', 'oaimap')] * 1e6:.1f} µs" if n == "oaimap" else "" for n in names]
+        lines.append("| validation of the payload alone | " + " | ".join(cells) + " | (budget: 20 µs) |")
     table = "\n".join(lines)
     print(table)
     if args.write:

@@ -31,7 +31,7 @@ import yaml
 
 from oaimap import openapi
 from oaimap.openapi import DocOperation
-from oaimap.specs import PARAM_LOCATIONS, _Loader, _operation, parse_family, read_yaml
+from oaimap.specs import PARAM_LOCATIONS, _operation, parse_family, read_yaml, yaml_loader
 from oaimap.schemas import has_file_param, payload_schema
 from oaimap.validators import PayloadValidator
 
@@ -544,7 +544,7 @@ class Importer:
         outputs = self._render(existing, placed, schema_files)
         for path, content in outputs.items():  # every family file must load before any is written
             if content is not None and path.parent == self.specs_dir:
-                parse_family(path, yaml.load(content, Loader=_Loader))
+                parse_family(path, yaml.load(content, Loader=yaml_loader()))
         if write:
             self._write(outputs)
         return self.report
@@ -905,7 +905,7 @@ class Importer:
 
 def _same_data(a: str, b: str) -> bool:
     try:
-        return yaml.load(a, Loader=_Loader) == yaml.load(b, Loader=_Loader)
+        return yaml.load(a, Loader=yaml_loader()) == yaml.load(b, Loader=yaml_loader())
     except yaml.YAMLError:
         return False
 

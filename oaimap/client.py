@@ -5,7 +5,6 @@ Both share every decision (``_Core``); they differ only in how they wait and do 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import ssl
@@ -42,6 +41,12 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 # Failures a retry cannot mend: a URL without http(s)://, a header h11 refuses to write.
 NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 Failure = Callable[[httpx.RequestError], APIConnectionError]  # an httpx failure made ours
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio  # only async clients wait this way: a sync program never imports asyncio
+
+    await asyncio.sleep(seconds)
 
 
 @lru_cache(maxsize=1)
@@ -422,7 +427,7 @@ class AsyncClient(_Core):
             else:
                 failure = None
             if failure is not None:  # decided outside `except`: no httpx context on our error
-                await asyncio.sleep(self._wait_after_error(policy, retries, call, failure, deadline))
+                await _sleep(self._wait_after_error(policy, retries, call, failure, deadline))
                 retries += 1
                 continue
             self._log(call, response, retries)
@@ -431,7 +436,7 @@ class AsyncClient(_Core):
             wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
-            await asyncio.sleep(wait)
+            await _sleep(wait)
             retries += 1
 
     async def _attempt(self, call: PreparedCall, deadline: Deadline) -> httpx.Response:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import yaml
 
 from .forms import coerce, insert, split_key
-from .specs import _Loader
+from .specs import yaml_loader
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 COMPONENT_PREFIX = "#/components/schemas/"
@@ -71,7 +71,7 @@ def _load_document(path: str, mtime: int, size: int) -> dict[str, Any]:
     with open(path, "rb") as fh:
         if path.endswith(".json"):
             return json.load(fh)
-        return yaml.load(fh, Loader=_Loader)
+        return yaml.load(fh, Loader=yaml_loader())
 
 
 @dataclass(frozen=True)

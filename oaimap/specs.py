@@ -16,29 +16,38 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-import yaml
-
 from . import compiled
 from .errors import SpecError, UnknownOperationError
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 INDEX_FILE = "_index.yaml"
 PARAM_LOCATIONS = ("path", "query", "header", "body")
 _PATH_FIELD = re.compile(r"{([^{}]+)}")
 
 
+def yaml_loader() -> Any:
+    """PyYAML's safe loader, libyaml's when present. PyYAML is imported only when a YAML
+    file is read: a current compiled cache (:mod:`oaimap.compiled`) never needs it."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
+    import yaml
+
     with open(path, "rb") as fh:
-        return yaml.load(fh, Loader=_Loader)
+        return yaml.load(fh, Loader=yaml_loader())
 
 
 def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def default_specs_dir() -> Path:
