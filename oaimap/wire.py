@@ -97,11 +97,51 @@ def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
     return payload.get(op.stream_param) is True
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """What every request of one operation to one host shares, worked out once."""
+
+    base: str  # the base URL without its query (braces in it are not fields)
+    route: str  # the route, fields still in braces
+    plain_url: httpx.URL | None  # base + route, parsed, for a route without fields
+    query: tuple[tuple[str, Any], ...]  # the base URL's own query, then the route's literal one
+    default_query: tuple[tuple[str, Any], ...]  # the host's default query, flattened
+    headers: Mapping[str, str]  # User-Agent, identity, the operation's fixed headers
+
+
+def _parsed(url: str) -> httpx.URL | None:
+    """``url`` parsed once, or None when httpx refuses it (building the request says why)."""
+    try:
+        return httpx.URL(url)
+    except httpx.InvalidURL:
+        return None
+
+
 class RequestBuilder:
     """Builds requests for one service host."""
 
     def __init__(self, host: ServiceHost):
         self.host = host
+        self._fixed: dict[Operation, _Fixed] = {}  # operations compare by identity
+
+    def _fixed_for(self, op: Operation) -> _Fixed:
+        fixed = self._fixed.get(op)
+        if fixed is None:
+            route, literal_query = op.route
+            base = urlsplit(self.host.base_url)
+            prefix = urlunsplit(base._replace(path=base.path.rstrip("/"), query="", fragment=""))
+            headers = {"User-Agent": USER_AGENT, **self.host.identity_headers(), **op.headers}
+            default_query = [pair for key, value in self.host.default_query.items() for pair in flatten_form(key, value)]
+            fixed = _Fixed(
+                base=prefix,
+                route=route,
+                plain_url=None if op.path_fields else _parsed(prefix + route),
+                query=tuple(parse_qsl(base.query, keep_blank_values=True) + parse_qsl(literal_query, keep_blank_values=True)),
+                default_query=tuple(default_query),
+                headers=headers,
+            )
+            self._fixed[op] = fixed
+        return fixed
 
     def build(
         self,
@@ -110,15 +150,10 @@ class RequestBuilder:
         payload: Mapping[str, Any],
         options: CallOptions,
     ) -> PreparedCall:
-        route, literal_query = op.route
-        base = urlsplit(self.host.base_url)
+        fixed = self._fixed_for(op)
         path_values: dict[str, str] = {}
-        # The base URL's own query (e.g. ?api-version=...) is kept on every request.
-        query: list[tuple[str, Any]] = parse_qsl(base.query, keep_blank_values=True)
-        query += parse_qsl(literal_query, keep_blank_values=True)
-        headers: dict[str, str] = {"User-Agent": USER_AGENT}
-        headers.update(self.host.identity_headers())
-        headers.update(op.headers)
+        query: list[tuple[str, Any]] = list(fixed.query)
+        headers: dict[str, str] = dict(fixed.headers)
         body: dict[str, Any] = {}
         for key, value in payload.items():
             location = op.location_of.get(key, "body")
@@ -132,8 +167,7 @@ class RequestBuilder:
             else:
                 body[key] = value
         body.update(options.extra_body)
-        for key, value in self.host.default_query.items():
-            query.extend(flatten_form(key, value))
+        query.extend(fixed.default_query)
         for key, value in options.extra_query.items():
             query.extend(flatten_form(key, value))
         query.extend(self.host.auth_query().items())
@@ -144,15 +178,16 @@ class RequestBuilder:
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
 
-        url = urlunsplit(base._replace(path=base.path.rstrip("/") + route.format_map(path_values), query=""))
+        url = fixed.plain_url or fixed.base + fixed.route.format_map(path_values)
         files = ExitStack()
         content_kwargs = self._body(op, body, files)
         headers.update(content_kwargs.pop("headers", {}))
+        if query:  # httpx merges params into the URL by parsing it again: only when there are some
+            content_kwargs["params"] = [(k, form_text(v)) for k, v in query]
         try:
             request = http.build_request(
                 op.method,
                 url,
-                params=[(k, form_text(v)) for k, v in query],
                 headers=headers,
                 timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 **content_kwargs,
