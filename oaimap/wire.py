@@ -13,7 +13,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
@@ -97,6 +97,29 @@ def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
     return payload.get(op.stream_param) is True
 
 
+def endpoint(
+    host: ServiceHost, route: str, params: Iterable[tuple[str, Any]], extra_query: Mapping[str, Any]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Where a request to ``route`` goes: ``(url, query)``, the same for HTTP calls and
+    websocket handshakes.
+
+    ``url`` is ``route`` under the host's base URL, without a query string; ``query`` the
+    pairs to send, as text and in this order: the base URL's own query (``?api-version=...``,
+    kept on every request), ``params``, the host's default query, ``extra_query``, and in
+    query-auth mode the key (ConfigurationError when the host has none).
+    """
+    base = urlsplit(host.base_url)
+    query: list[tuple[str, Any]] = parse_qsl(base.query, keep_blank_values=True)
+    query.extend(params)
+    for key, value in host.default_query.items():
+        query.extend(flatten_form(key, value))
+    for key, value in extra_query.items():
+        query.extend(flatten_form(key, value))
+    query.extend(host.auth_query().items())
+    url = urlunsplit(base._replace(path=base.path.rstrip("/") + route, query=""))
+    return url, tuple((key, form_text(value)) for key, value in query)
+
+
 class RequestBuilder:
     """Builds requests for one service host."""
 
@@ -111,11 +134,8 @@ class RequestBuilder:
         options: CallOptions,
     ) -> PreparedCall:
         route, literal_query = op.route
-        base = urlsplit(self.host.base_url)
         path_values: dict[str, str] = {}
-        # The base URL's own query (e.g. ?api-version=...) is kept on every request.
-        query: list[tuple[str, Any]] = parse_qsl(base.query, keep_blank_values=True)
-        query += parse_qsl(literal_query, keep_blank_values=True)
+        params: list[tuple[str, Any]] = parse_qsl(literal_query, keep_blank_values=True)
         headers: dict[str, str] = {"User-Agent": USER_AGENT}
         headers.update(self.host.identity_headers())
         headers.update(op.headers)
@@ -125,18 +145,14 @@ class RequestBuilder:
             if location == "path":
                 path_values[key] = encode_path_segment(value)
             elif location == "query":
-                query.extend(flatten_form(key, value))
+                params.extend(flatten_form(key, value))
             elif location == "header":
                 if value is not None and value != []:  # an empty list is no header at all
                     headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value
         body.update(options.extra_body)
-        for key, value in self.host.default_query.items():
-            query.extend(flatten_form(key, value))
-        for key, value in options.extra_query.items():
-            query.extend(flatten_form(key, value))
-        query.extend(self.host.auth_query().items())
+        url, query = endpoint(self.host, route.format_map(path_values), params, options.extra_query)
         headers.update(self.host.auth_headers())
         sse = answers_with_sse(op, payload)
         headers["Accept"] = "text/event-stream" if sse else ACCEPT[op.returns]
@@ -144,7 +160,6 @@ class RequestBuilder:
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
 
-        url = urlunsplit(base._replace(path=base.path.rstrip("/") + route.format_map(path_values), query=""))
         files = ExitStack()
         content_kwargs = self._body(op, body, files)
         headers.update(content_kwargs.pop("headers", {}))
@@ -152,7 +167,7 @@ class RequestBuilder:
             request = http.build_request(
                 op.method,
                 url,
-                params=[(k, form_text(v)) for k, v in query],
+                params=query,
                 headers=headers,
                 timeout=options.timeout if options.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 **content_kwargs,
