@@ -57,7 +57,9 @@ def _ssl_context() -> ssl.SSLContext:
 
 class _RedactKeys(logging.Filter):
     """Masks API keys (raw and percent-encoded) in records of httpx and httpcore, which log
-    full URLs (in query mode the key is part of the URL) and protocol errors."""
+    full URLs (in query mode the key is part of the URL) and protocol errors, and of
+    ``oaimap.live``, to which the websockets library logs every handshake's request line
+    and headers."""
 
     def __init__(self) -> None:
         super().__init__("oaimap-redact")
@@ -79,12 +81,12 @@ _redactor = _RedactKeys()
 
 def _guard_logs(client: _Core) -> None:
     """Attach the redacting filter to every httpx / httpcore logger (filters of a parent
-    logger do not see records of its children, so each one gets it)."""
+    logger do not see records of its children, so each one gets it) and to ``oaimap.live``."""
     if not client.host.guards_text:
         return
     _redactor.clients.add(client)
     names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("httpx", "httpcore")]
-    for name in {"httpx", "httpcore", *names}:
+    for name in {"httpx", "httpcore", live.__name__, *names}:
         logger = logging.getLogger(name)
         if _redactor not in logger.filters:
             logger.addFilter(_redactor)
@@ -258,15 +260,6 @@ class _Core:
             raise TypeError(f"{op.name} does not return pages; paginate needs a list operation")
         return op, op.pagination
 
-    @property
-    def websockets(self) -> Any:
-        """Open websocket connections by id (Responses websocket mode, Realtime): ``oaimap.live``."""
-        return live.channels(self)
-
-    def realtime_connect(self, model: str | None = None, **kwargs: Any) -> Any:
-        """Open a Realtime websocket (``await`` it on AsyncClient); see ``websockets.realtime``."""
-        return live.channels(self).realtime(model, **kwargs)
-
 
 class Client(_Core):
     """Synchronous client: ``client.call("responses.create", {...})``."""
@@ -275,6 +268,8 @@ class Client(_Core):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or httpx.Client(timeout=self.timeout, verify=_ssl_context())
+        # Open websocket connections by id (Responses websocket mode, Realtime): oaimap.live.
+        self.websockets = live.SyncLiveChannels(self.host)
 
     def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias.
@@ -349,6 +344,10 @@ class Client(_Core):
                 response.close()
         return response
 
+    def realtime_connect(self, model: str | None = None, **kwargs: Any) -> live.SyncLiveConnection:
+        """Open a Realtime websocket; see ``websockets.realtime``."""
+        return self.websockets.realtime(model, **kwargs)
+
     def paginate(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Every item of a list operation, fetching pages as they are needed."""
         op, pagination = self._resolve_page_op(name)
@@ -362,7 +361,7 @@ class Client(_Core):
             request[pagination.input_token] = token
 
     def close(self) -> None:
-        live.shutdown(self)  # closes open websockets with 1000
+        self.websockets.shutdown()  # closes open websockets with 1000
         if self._owns_http:
             self._http.close()
 
@@ -390,6 +389,8 @@ class AsyncClient(_Core):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or _async_http(http_backend, self.timeout)
+        # Open websocket connections by id (Responses websocket mode, Realtime): oaimap.live.
+        self.websockets = live.LiveChannels(self.host)
 
     async def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias (see :meth:`Client.call`)."""
@@ -458,6 +459,10 @@ class AsyncClient(_Core):
                 await response.aclose()
         return response
 
+    async def realtime_connect(self, model: str | None = None, **kwargs: Any) -> live.LiveConnection:
+        """Open a Realtime websocket; see ``websockets.realtime``."""
+        return await self.websockets.realtime(model, **kwargs)
+
     async def paginate(
         self, name: str, payload: Mapping[str, Any] | None = None, **options: Any
     ) -> AsyncIterator[Any]:
@@ -474,7 +479,7 @@ class AsyncClient(_Core):
             request[pagination.input_token] = token
 
     async def close(self) -> None:
-        await live.ashutdown(self)  # closes open websockets with 1000
+        await self.websockets.close_all()  # closes open websockets with 1000
         if self._owns_http:
             await self._http.aclose()
 

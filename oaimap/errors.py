@@ -225,6 +225,29 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
+def status_message(subject: str, status_code: int, masked_text: str, request_id: str | None) -> tuple[str, Any]:
+    """``(message, body)`` for an error status answered to ``subject`` (an operation, a
+    websocket handshake). ``masked_text`` is the answer's body, already through the
+    host's redaction; ``body`` is it parsed (JSON, else the text, None when empty). The
+    message shows the status, the API's ``error.message`` (or the start of a body that is
+    not JSON) and the request id."""
+    try:
+        body: Any = json.loads(masked_text)
+    except ValueError:
+        body = masked_text or None
+    detail = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        detail = body["error"].get("message")
+    elif isinstance(body, str):
+        detail = body[:500]
+    message = f"{subject}: HTTP {status_code}"
+    if detail:
+        message += f" - {detail}"
+    if request_id:
+        message += f" (request id {request_id})"
+    return message, body
+
+
 def status_error(operation: str, response: httpx.Response, host: ServiceHost) -> APIStatusError:
     """Build the right :class:`APIStatusError` subclass for a read error response.
 
@@ -232,21 +255,7 @@ def status_error(operation: str, response: httpx.Response, host: ServiceHost) ->
     is masked wherever the server echoed it (message and body).
     """
     text = host.redact(response.text)
-    try:
-        body: Any = json.loads(text)
-    except ValueError:
-        body = text or None
-    detail = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        detail = body["error"].get("message")
-    elif isinstance(body, str):
-        detail = body[:500]
-    message = f"{operation}: HTTP {response.status_code}"
-    if detail:
-        message += f" - {detail}"
-    request_id = response.headers.get("x-request-id")
-    if request_id:
-        message += f" (request id {request_id})"
+    message, body = status_message(operation, response.status_code, text, response.headers.get("x-request-id"))
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError

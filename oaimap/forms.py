@@ -1,8 +1,8 @@
 """Bracket-style form and query encoding, both ways.
 
 The API reads lists as ``key[]=a&key[]=b`` and objects as ``key[sub]=v`` in query
-strings and multipart bodies. ``wire.py`` and ``live.py`` encode with
-:func:`flatten_form`; the loopback server and the OpenAPI example reader decode with
+strings and multipart bodies. ``wire.py`` encodes with :func:`flatten_form` (websocket
+handshakes too, through ``wire.endpoint``); the loopback server and the OpenAPI example reader decode with
 :func:`split_key`, :func:`insert` and :func:`coerce`.
 """
 

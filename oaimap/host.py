@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Mapping
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 
@@ -172,6 +172,14 @@ class ServiceHost:
         for secret in self.secret_forms():
             text = text.replace(secret, REDACTED)
         return text
+
+    def redacted_url(self, url: str) -> str:
+        """``url`` safe to show: the key masked (:meth:`redact`) and any ``user:password@``
+        before the host shown as ``***@``."""
+        parts = urlsplit(url)
+        if "@" in parts.netloc:
+            url = urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+        return self.redact(url)
 
     @cached_property
     def _auth_param(self) -> re.Pattern[str]:

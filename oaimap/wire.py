@@ -13,7 +13,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
@@ -97,15 +97,47 @@ def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
     return payload.get(op.stream_param) is True
 
 
+class HostURL:
+    """A host's base URL, split once: the prefix routes go under, and the query rules.
+
+    The same for HTTP calls and websocket handshakes (:func:`endpoint`).
+    """
+
+    def __init__(self, host: ServiceHost):
+        self.host = host
+        base = urlsplit(host.base_url)
+        # Braces in the prefix are not route fields: routes are filled in before joining.
+        self.prefix = urlunsplit(base._replace(path=base.path.rstrip("/"), query="", fragment=""))
+        self.base_query = tuple(parse_qsl(base.query, keep_blank_values=True))
+        self.default_query = tuple(pair for key, value in host.default_query.items() for pair in flatten_form(key, value))
+
+    def query(self, params: Iterable[tuple[str, Any]], extra_query: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """The pairs to send, as text and in this order: the base URL's own query
+        (``?api-version=...``, kept on every request), ``params``, the host's default
+        query, ``extra_query``, and in query-auth mode the key (ConfigurationError when
+        the host has none)."""
+        query: list[tuple[str, Any]] = [*self.base_query, *params, *self.default_query]
+        for key, value in extra_query.items():
+            query.extend(flatten_form(key, value))
+        query.extend(self.host.auth_query().items())
+        return tuple((key, form_text(value)) for key, value in query)
+
+
+def endpoint(
+    host: ServiceHost, route: str, params: Iterable[tuple[str, Any]], extra_query: Mapping[str, Any]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Where a request to ``route`` (fields filled in) goes: ``(url, query)``, the URL
+    without a query string and the pairs of :meth:`HostURL.query`."""
+    url = HostURL(host)
+    return url.prefix + route, url.query(params, extra_query)
+
+
 @dataclass(frozen=True)
 class _Fixed:
     """What every request of one operation to one host shares, worked out once."""
 
-    base: str  # the base URL without its query (braces in it are not fields)
-    route: str  # the route, fields still in braces
-    plain_url: httpx.URL | None  # base + route, parsed, for a route without fields
-    query: tuple[tuple[str, Any], ...]  # the base URL's own query, then the route's literal one
-    default_query: tuple[tuple[str, Any], ...]  # the host's default query, flattened
+    plain_url: httpx.URL | None  # prefix + route, parsed, for a route without fields
+    literal_query: tuple[tuple[str, str], ...]  # the route's own query (``?beta=true``)
     headers: Mapping[str, str]  # User-Agent, identity, the operation's fixed headers
 
 
@@ -122,23 +154,17 @@ class RequestBuilder:
 
     def __init__(self, host: ServiceHost):
         self.host = host
+        self.url = HostURL(host)
         self._fixed: dict[Operation, _Fixed] = {}  # operations compare by identity
 
     def _fixed_for(self, op: Operation) -> _Fixed:
         fixed = self._fixed.get(op)
         if fixed is None:
             route, literal_query = op.route
-            base = urlsplit(self.host.base_url)
-            prefix = urlunsplit(base._replace(path=base.path.rstrip("/"), query="", fragment=""))
-            headers = {"User-Agent": USER_AGENT, **self.host.identity_headers(), **op.headers}
-            default_query = [pair for key, value in self.host.default_query.items() for pair in flatten_form(key, value)]
             fixed = _Fixed(
-                base=prefix,
-                route=route,
-                plain_url=None if op.path_fields else _parsed(prefix + route),
-                query=tuple(parse_qsl(base.query, keep_blank_values=True) + parse_qsl(literal_query, keep_blank_values=True)),
-                default_query=tuple(default_query),
-                headers=headers,
+                plain_url=None if op.path_fields else _parsed(self.url.prefix + route),
+                literal_query=tuple(parse_qsl(literal_query, keep_blank_values=True)),
+                headers={"User-Agent": USER_AGENT, **self.host.identity_headers(), **op.headers},
             )
             self._fixed[op] = fixed
         return fixed
@@ -152,7 +178,7 @@ class RequestBuilder:
     ) -> PreparedCall:
         fixed = self._fixed_for(op)
         path_values: dict[str, str] = {}
-        query: list[tuple[str, Any]] = list(fixed.query)
+        params: list[tuple[str, Any]] = list(fixed.literal_query)
         headers: dict[str, str] = dict(fixed.headers)
         body: dict[str, Any] = {}
         for key, value in payload.items():
@@ -160,17 +186,14 @@ class RequestBuilder:
             if location == "path":
                 path_values[key] = encode_path_segment(value)
             elif location == "query":
-                query.extend(flatten_form(key, value))
+                params.extend(flatten_form(key, value))
             elif location == "header":
                 if value is not None and value != []:  # an empty list is no header at all
                     headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value
         body.update(options.extra_body)
-        query.extend(fixed.default_query)
-        for key, value in options.extra_query.items():
-            query.extend(flatten_form(key, value))
-        query.extend(self.host.auth_query().items())
+        query = self.url.query(params, options.extra_query)
         headers.update(self.host.auth_headers())
         sse = answers_with_sse(op, payload)
         headers["Accept"] = "text/event-stream" if sse else ACCEPT[op.returns]
@@ -178,12 +201,12 @@ class RequestBuilder:
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
 
-        url = fixed.plain_url or fixed.base + fixed.route.format_map(path_values)
+        url = fixed.plain_url or self.url.prefix + op.route[0].format_map(path_values)
         files = ExitStack()
         content_kwargs = self._body(op, body, files)
         headers.update(content_kwargs.pop("headers", {}))
         if query:  # httpx merges params into the URL by parsing it again: only when there are some
-            content_kwargs["params"] = [(k, form_text(v)) for k, v in query]
+            content_kwargs["params"] = query
         try:
             request = http.build_request(
                 op.method,

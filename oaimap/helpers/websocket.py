@@ -13,17 +13,20 @@ The answers are the seed's::
 
 Server events are read from the connection: ``client.websockets[connection_id]`` (iterate
 it) or ``client.websockets.on_event = callback`` before connecting. The session machinery
-is ``oaimap/live.py``.
+is the package ``oaimap.live``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import live
 from ..errors import ValidationError, Violation
 from ..specs import Operation
 from ..wire import CallOptions
+
+if TYPE_CHECKING:
+    from ..client import AsyncClient, Client
 
 
 def _channel(op: Operation) -> live.Channel:
@@ -60,13 +63,10 @@ async def handle(channels: live.LiveChannels, op: Operation, payload: dict[str, 
     raise ValidationError(op.name, [Violation("$.action", "must be one of 'connect', 'send', or 'close'")])
 
 
-def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> dict[str, Any]:
-    sync_channels = live.channels(client)
-    assert isinstance(sync_channels, live.SyncLiveChannels)
-    return sync_channels.run(handle(sync_channels.channels, op, payload))
+def run(client: Client, op: Operation, payload: dict[str, Any], options: CallOptions) -> dict[str, Any]:
+    websockets = client.websockets
+    return websockets.run(handle(websockets.channels, op, payload))
 
 
-async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> dict[str, Any]:
-    channels = live.channels(client)
-    assert isinstance(channels, live.LiveChannels)
-    return await handle(channels, op, payload)
+async def arun(client: AsyncClient, op: Operation, payload: dict[str, Any], options: CallOptions) -> dict[str, Any]:
+    return await handle(client.websockets, op, payload)
