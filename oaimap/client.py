@@ -13,11 +13,11 @@ import uuid
 import weakref
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mapping
 
 import httpx
 
-from . import helpers, live, sendable
+from . import helpers, sendable
 from .deadline import Deadline
 from .errors import (
     APIConnectionError,
@@ -34,6 +34,11 @@ from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
 from .validation import validate
 from .wire import CallOptions, PreparedCall, RequestBuilder
+
+if TYPE_CHECKING:
+    from . import live
+
+LIVE_LOGGER = "oaimap.live"  # the websockets library logs handshakes here (oaimap.live)
 
 log = logging.getLogger("oaimap")
 
@@ -86,7 +91,7 @@ def _guard_logs(client: _Core) -> None:
         return
     _redactor.clients.add(client)
     names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("httpx", "httpcore")]
-    for name in {"httpx", "httpcore", live.__name__, *names}:
+    for name in {"httpx", "httpcore", LIVE_LOGGER, *names}:
         logger = logging.getLogger(name)
         if _redactor not in logger.filters:
             logger.addFilter(_redactor)
@@ -268,8 +273,7 @@ class Client(_Core):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or httpx.Client(timeout=self.timeout, verify=_ssl_context())
-        # Open websocket connections by id (Responses websocket mode, Realtime): oaimap.live.
-        self.websockets = live.SyncLiveChannels(self.host)
+        self._websockets: live.SyncLiveChannels | None = None
 
     def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias.
@@ -344,6 +348,16 @@ class Client(_Core):
                 response.close()
         return response
 
+    @property
+    def websockets(self) -> live.SyncLiveChannels:
+        """Open websocket connections by id (Responses websocket mode, Realtime):
+        :mod:`oaimap.live`, imported on first use."""
+        if self._websockets is None:
+            from .live import SyncLiveChannels
+
+            self._websockets = SyncLiveChannels(self.host)
+        return self._websockets
+
     def realtime_connect(self, model: str | None = None, **kwargs: Any) -> live.SyncLiveConnection:
         """Open a Realtime websocket; see ``websockets.realtime``."""
         return self.websockets.realtime(model, **kwargs)
@@ -361,7 +375,8 @@ class Client(_Core):
             request[pagination.input_token] = token
 
     def close(self) -> None:
-        self.websockets.shutdown()  # closes open websockets with 1000
+        if self._websockets is not None:
+            self._websockets.shutdown()  # closes open websockets with 1000
         if self._owns_http:
             self._http.close()
 
@@ -389,8 +404,7 @@ class AsyncClient(_Core):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or _async_http(http_backend, self.timeout)
-        # Open websocket connections by id (Responses websocket mode, Realtime): oaimap.live.
-        self.websockets = live.LiveChannels(self.host)
+        self._websockets: live.LiveChannels | None = None
 
     async def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias (see :meth:`Client.call`)."""
@@ -459,6 +473,16 @@ class AsyncClient(_Core):
                 await response.aclose()
         return response
 
+    @property
+    def websockets(self) -> live.LiveChannels:
+        """Open websocket connections by id (Responses websocket mode, Realtime):
+        :mod:`oaimap.live`, imported on first use."""
+        if self._websockets is None:
+            from .live import LiveChannels
+
+            self._websockets = LiveChannels(self.host)
+        return self._websockets
+
     async def realtime_connect(self, model: str | None = None, **kwargs: Any) -> live.LiveConnection:
         """Open a Realtime websocket; see ``websockets.realtime``."""
         return await self.websockets.realtime(model, **kwargs)
@@ -479,7 +503,8 @@ class AsyncClient(_Core):
             request[pagination.input_token] = token
 
     async def close(self) -> None:
-        await self.websockets.close_all()  # closes open websockets with 1000
+        if self._websockets is not None:
+            await self._websockets.close_all()  # closes open websockets with 1000
         if self._owns_http:
             await self._http.aclose()
 
