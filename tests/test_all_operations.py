@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from oaimap import openapi
-from oaimap.server import UploadedFile
+from oaimap.decode import UploadedFile
 from oaimap.specs import SpecRegistry
 from oaimap.sse import Stream
 from oaimap.validation import has_file_param
