@@ -24,7 +24,7 @@ from .errors import SpecError, UnknownOperationError
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the fast safe loader when libyaml is there
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 INDEX_FILE = "_index.yaml"
@@ -34,7 +34,7 @@ _PATH_FIELD = re.compile(r"{([^{}]+)}")
 
 def read_yaml(path: Path) -> Any:
     with open(path, "rb") as fh:
-        return yaml.load(fh, Loader=_Loader)
+        return yaml.load(fh, Loader=YAML_LOADER)
 
 
 def dump_yaml(data: Any) -> str:
@@ -129,7 +129,8 @@ class Operation:
         return _PATH_FIELD.findall(self.route[0])
 
 
-def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
+def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
+    """One operation of a family file (``raw`` as written under ``operations:``)."""
     pagination = raw.get("pagination")
     return Operation(
         name=raw["name"],
@@ -193,7 +194,7 @@ def parse_family(source: Path, raw: Any) -> list[Operation]:
     family = raw["family"]
     if source.stem != family:
         raise SpecError(f"{source}: $.family: {family!r} must match the file name")
-    operations = [_operation(family, op_raw, source) for op_raw in raw["operations"]]
+    operations = [parse_operation(family, op_raw, source) for op_raw in raw["operations"]]
     for index, op in enumerate(operations):
         problem = _check_operation(op)
         if problem:
