@@ -2,7 +2,7 @@
 
 With ``--check`` nothing is written; the exit code is 1 when a file is stale.
 ``python -m codegen import-openapi PATH [--seed TSV]`` creates / updates specs/*.yaml
-from the official OpenAPI document (see codegen/openapi_import.py).
+from the official OpenAPI document (see codegen/openapi/importer.py).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def generated_files(root: Path = ROOT) -> dict[Path, str]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["import-openapi"]:  # python -m codegen import-openapi PATH [--seed TSV]
-        from . import openapi_import
+        from .openapi import importer
 
-        return openapi_import.main(argv[1:], root=ROOT)
+        return importer.main(argv[1:], root=ROOT)
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="report stale files, write nothing")
     args = parser.parse_args(argv)

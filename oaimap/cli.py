@@ -27,8 +27,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _specs_diff(args: argparse.Namespace) -> int:
-    from .drift import report
-
+    # The drift report reads the OpenAPI document with codegen/, which only a source
+    # checkout has: an installed wheel ships the runtime alone.
+    try:
+        from codegen.openapi.drift import report
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("codegen", "codegen.openapi", "codegen.openapi.drift"):
+            raise
+        print("oaimap specs diff needs a source checkout of oaimap (its codegen/ package); an installed oaimap has only the runtime", file=sys.stderr)
+        return 2
     code, text = report(args.document, args.specs)
     print(text)
     return code

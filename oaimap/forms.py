@@ -2,8 +2,9 @@
 
 The API reads lists as ``key[]=a&key[]=b`` and objects as ``key[sub]=v`` in query
 strings and multipart bodies. ``wire.py`` encodes with :func:`flatten_form` (websocket
-handshakes too, through ``wire.endpoint``); the loopback server and the OpenAPI example reader decode with
-:func:`split_key`, :func:`insert` and :func:`coerce`.
+handshakes too, through ``wire.endpoint``); ``decode.py`` (the loopback server, codegen's
+reader of the OpenAPI document's examples) decodes with :func:`split_key`, :func:`insert`
+and :func:`coerce`.
 """
 
 from __future__ import annotations

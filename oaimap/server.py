@@ -1,7 +1,7 @@
 """oaimap's loopback server: a real HTTP server on 127.0.0.1 driven by the same specs.
 
 It routes by method and path, rebuilds the payload from the request (path, query with
-bracket arrays and objects, headers, JSON / multipart / SDP body), validates it with the
+bracket arrays and objects, headers, JSON / multipart / SDP body: ``decode.py``), validates it with the
 operation's own validator (400 naming the JSON paths on failure) and answers with the
 operation's example: SSE events when the stream param is true, bytes for binary ops,
 204 for empty ones. Tests can queue scripted replies (faults, pages, polling states) and
@@ -14,20 +14,16 @@ sockets, and full control of chunked / streamed replies, which is all a test pee
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from .forms import coerce, insert, split_key
+from .decode import match_route, request_payload
 from .specs import Operation, SpecRegistry
-from .schemas import readable_params
 from .validation import violations
 
 
@@ -41,21 +37,6 @@ class Reply:
     body: bytes | None = None
     events: list[Any] | None = None
     delay: float = 0.0  # seconds to wait before answering (timeout tests)
-
-
-@dataclass
-class UploadedFile:
-    """A file part of a multipart request."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def read(self) -> bytes:  # lets the payload validator see it as a file
-        return self.data
 
 
 @dataclass
@@ -75,10 +56,7 @@ class ReceivedRequest:
 class _Route:
     def __init__(self, op: Operation):
         self.op = op
-        template, literal = op.route
-        self.literal_query = dict(parse_qsl(literal))
-        pattern = re.sub(r"\\{([^{}]+)\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template))
-        self.regex = re.compile(pattern + "$")
+        self.literal_query = dict(parse_qsl(op.route[1]))
 
 
 class LoopbackServer:
@@ -145,9 +123,9 @@ class LoopbackServer:
         for route in self._routes.get(method, ()):
             if any(query.get(k) != v for k, v in route.literal_query.items()):
                 continue
-            found = route.regex.match(path)
-            if found:
-                return route.op, {k: unquote(v) for k, v in found.groupdict().items()}
+            path_values = match_route(route.op.route[0], path)
+            if path_values is not None:
+                return route.op, path_values
         return None
 
 
@@ -206,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
         op, path_values = found
         record.operation = op.name
         try:
-            payload = _payload(op, path_values, query, record)
+            payload = request_payload(op, path_values, query, record.headers, record.body)
         except ValueError as exc:
             return self._send(Reply(400, _error(f"{op.name}: unreadable request: {exc}")))
         record.payload = payload
@@ -285,109 +263,3 @@ def _example_reply(op: Operation, payload: dict[str, Any]) -> Reply:
     if op.returns == "empty":
         return Reply(204)
     return Reply(json=response if response is not None else {})
-
-
-# -- rebuilding the payload ------------------------------------------------------------
-def _schema_type(schema: Any) -> set[str]:
-    if not isinstance(schema, dict):
-        return set()
-    kinds = schema.get("type")
-    out = set([kinds] if isinstance(kinds, str) else kinds or [])
-    for key in ("anyOf", "oneOf"):
-        for sub in schema.get(key, []):
-            out |= _schema_type(sub)
-    if not out and "enum" in schema:
-        json_names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
-        out |= {json_names.get(type(v), "string") for v in schema["enum"]}
-    return out
-
-
-def _coerce(value: str, schema: Any) -> Any:
-    """Form and query values are strings; give them the type the schema asks for."""
-    return coerce(value, _schema_type(schema))
-
-
-def _item_schema(schema: Any, key: str) -> Any:
-    """The schema of ``schema``'s list items (``key == "[]"``) or of its property ``key``,
-    looking into every anyOf / oneOf / allOf branch (nullable unions among them)."""
-    if not isinstance(schema, dict):
-        return {}
-    if key == "[]" and isinstance(schema.get("items"), dict):
-        return schema["items"]
-    if key != "[]":
-        found = (schema.get("properties") or {}).get(key)
-        if found is not None:
-            return found
-    for union in ("anyOf", "oneOf", "allOf"):
-        for branch in schema.get(union) or []:
-            found = _item_schema(branch, key)
-            if found:
-                return found
-    if key != "[]" and isinstance(schema.get("additionalProperties"), dict):
-        return schema["additionalProperties"]
-    return {}
-
-
-def _unflatten(pairs: Iterable[tuple[str, Any]], schemas: dict[str, Any]) -> dict[str, Any]:
-    """``a[]=1&a[]=2&m[k]=v`` -> ``{"a": [1, 2], "m": {"k": "v"}}``, typed by the schema."""
-    out: dict[str, Any] = {}
-    for raw_key, value in pairs:
-        parts = split_key(raw_key)
-        schema = schemas.get(parts[0], {})
-        for part in parts[1:]:
-            schema = _item_schema(schema, part or "[]")
-        insert(out, parts, _coerce(value, schema) if isinstance(value, str) else value)
-    return out
-
-
-def _payload(op: Operation, path_values: dict[str, str], query: list[tuple[str, str]], record: ReceivedRequest) -> dict[str, Any]:
-    payload: dict[str, Any] = dict(path_values)
-    literal = set(dict(parse_qsl(op.route[1])))
-    query_schemas = readable_params(op, "query")
-    payload.update(_unflatten([(k, v) for k, v in query if k not in literal and k.partition("[")[0] in query_schemas], query_schemas))
-    for key in op.params_in("header"):
-        if key.lower() in record.headers:
-            value = record.headers[key.lower()]
-            kinds = _schema_type(op.params_in("header")[key])
-            payload[key] = value.split(",") if "array" in kinds else value
-    ctype = record.headers.get("content-type", "")
-    if ctype.startswith("application/sdp"):  # the body is the value, even when empty
-        payload["sdp"] = record.body.decode()
-        return payload
-    if not record.body:
-        return payload
-    body_schemas = readable_params(op, "body") if ctype.startswith("multipart/form-data") else {}
-    if ctype.startswith("application/json"):
-        body = json.loads(record.body)
-        if not isinstance(body, dict):
-            raise ValueError("the JSON body must be an object")
-        payload.update(body)
-    elif ctype.startswith("multipart/form-data"):
-        payload.update(_unflatten(_multipart_pairs(ctype, record.body), body_schemas))
-    else:
-        raise ValueError(f"unsupported content type {ctype!r}")
-    return payload
-
-
-def _multipart_pairs(content_type: str, body: bytes) -> list[tuple[str, Any]]:
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise ValueError("malformed multipart body")
-    pairs: list[tuple[str, Any]] = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):  # absent, or an RFC 2231 (charset, language, value) triple
-            raise ValueError("a multipart part without a plain name parameter")
-        filename = part.get_filename()
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):  # None for a nested multipart part: no bytes of its own
-            data = b""
-        if filename is not None:
-            pairs.append((name, UploadedFile(filename, part.get_content_type(), data)))
-        elif part.get_content_type() == "application/json":  # a JSON part (an SDP call's session)
-            pairs.append((name, json.loads(data)))
-        else:
-            pairs.append((name, data.decode()))
-    return pairs

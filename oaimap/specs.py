@@ -138,7 +138,8 @@ class Operation:
         return _PATH_FIELD.findall(self.route[0])
 
 
-def _operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
+def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operation:
+    """One operation of a family file (``raw`` as written under ``operations:``)."""
     pagination = raw.get("pagination")
     return Operation(
         name=raw["name"],
@@ -221,7 +222,7 @@ def parse_family(source: Path, raw: Any) -> list[Operation]:
     family = raw["family"]
     if source.stem != family:
         raise SpecError(f"{source}: $.family: {family!r} must match the file name")
-    operations = [_operation(family, op_raw, source) for op_raw in raw["operations"]]
+    operations = [parse_operation(family, op_raw, source) for op_raw in raw["operations"]]
     for index, op in enumerate(operations):
         problem = _check_operation(op)
         if problem:

@@ -12,7 +12,11 @@ import time
 
 import pytest
 
-from oaimap import openapi
+from codegen.openapi import schemas
+from codegen.openapi.convert import convert_operation
+from codegen.openapi.document import load_document, operations
+from codegen.openapi.examples import example_payloads
+from codegen.openapi.refs import resolve
 from oaimap.specs import SpecRegistry
 from oaimap.schemas import has_file_param
 from oaimap.validation import violations
@@ -39,8 +43,8 @@ CONTRADICTING = {
 
 
 @pytest.fixture
-def doc(reference_document):  # parsed once per process (openapi.load_document caches it)
-    return openapi.load_document(reference_document)
+def doc(reference_document):  # parsed once per process (load_document caches it)
+    return load_document(reference_document)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +63,8 @@ def with_bytes(op, payload: dict) -> dict:
 
 
 def all_examples(doc):
-    for dop in openapi.operations(doc):
-        parsed = dict(openapi.example_payloads(doc, dop))
+    for dop in operations(doc):
+        parsed = dict(example_payloads(doc, dop))
         for index, example in enumerate(dop.examples()):
             request = example.get("request")
             if isinstance(request, dict) and isinstance(request.get("curl"), str):
@@ -128,14 +132,14 @@ def _base_payload(op) -> dict:
 def test_wrong_top_level_types_are_caught(doc, ops):
     checked = 0
     missed = []
-    for dop in openapi.operations(doc):
+    for dop in operations(doc):
         op = ops[dop.operation_id]
-        structure = openapi.convert_operation(doc, dop)
+        structure = convert_operation(doc, dop)
         for where, params in structure["params"].items():
             for key, schema in params.items():
                 if where == "path" or has_file_param(schema):
                     continue
-                kinds = openapi._schema_kinds(doc, schema)
+                kinds = schemas.kinds(doc, schema)
                 if not kinds:
                     continue
                 wrong = _wrong_value(kinds)
@@ -151,13 +155,13 @@ def test_wrong_top_level_types_are_caught(doc, ops):
 
 def _plain_enum(doc, schema) -> list | None:
     """The values of a parameter that is exactly an enum (possibly nullable), else None."""
-    schema = openapi.resolve(doc, schema)
+    schema = resolve(doc, schema)
     if not isinstance(schema, dict):
         return None
     if "enum" in schema:
         return schema["enum"]
     options = schema.get("anyOf") or schema.get("oneOf") or []
-    enums = [openapi.resolve(doc, o) for o in options]
+    enums = [resolve(doc, o) for o in options]
     values: list = []
     for option in enums:
         if not isinstance(option, dict):
@@ -171,9 +175,9 @@ def _plain_enum(doc, schema) -> list | None:
 
 def test_values_outside_an_enum_are_caught(doc, ops):
     checked, missed = 0, []
-    for dop in openapi.operations(doc):
+    for dop in operations(doc):
         op = ops[dop.operation_id]
-        for where, params in openapi.convert_operation(doc, dop)["params"].items():
+        for where, params in convert_operation(doc, dop)["params"].items():
             for key, schema in params.items():
                 values = _plain_enum(doc, schema)
                 if not values or not all(isinstance(v, str) or v is None for v in values):

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # codegen/ is not installed; it runs from the checkout
     sys.path.insert(0, str(ROOT))
 
-from codegen import openapi_import  # noqa: E402
+from codegen.openapi import importer  # noqa: E402
 from oaimap.specs import SpecRegistry, build_index, read_yaml  # noqa: E402
 
 SPECS = ROOT / "specs"
@@ -22,8 +22,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.yaml")) if p.name != "_index.yaml"}
 
 
-def import_into(folder: Path, reference: Path) -> openapi_import.Report:
-    return openapi_import.Importer(reference, folder).run()
+def import_into(folder: Path, reference: Path) -> importer.Report:
+    return importer.Importer(reference, folder).run()
 
 
 def test_importing_again_changes_nothing(reference_document, tmp_path):
@@ -85,7 +85,7 @@ def test_an_empty_specs_directory_gets_every_family(reference_document, tmp_path
     fresh = tmp_path / "specs"
     fresh.mkdir()
     seed = ROOT.parent / "shared" / "seed" / "seed-methods.tsv"
-    report = openapi_import.Importer(reference_document, fresh, seed if seed.is_file() else None).run()
+    report = importer.Importer(reference_document, fresh, seed if seed.is_file() else None).run()
     assert len(report.added) == 288
     names = {op["name"] for f in fresh.glob("*.yaml") for op in read_yaml(f)["operations"]}
     assert {op["name"] for f in SPECS.glob("*.yaml") if not f.name.startswith("_") for op in read_yaml(f)["operations"] if "helper" not in op} == names

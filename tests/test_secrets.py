@@ -19,7 +19,6 @@ excerpt, plus any deviation from the error classes the contract promises.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging

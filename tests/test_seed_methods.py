@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from oaimap.server import UploadedFile
+from oaimap.decode import UploadedFile
 from oaimap.schemas import has_file_param
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "seed_methods.yaml").read_text())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 
 import pytest
 
-from oaimap import drift, openapi
+from codegen.openapi import drift
+from codegen.openapi.document import load_document
 from oaimap.cli import main
 
 
@@ -20,7 +22,7 @@ def test_specs_are_in_sync_with_the_reference(reference_document, capsys):
 @pytest.fixture
 def drifted(reference_document, tmp_path):
     """A copy of the reference with one change of each kind, written as JSON."""
-    doc = copy.deepcopy(openapi.load_document(reference_document))
+    doc = copy.deepcopy(load_document(reference_document))
     paths = doc["paths"]
     items = paths["/responses/{response_id}/input_items"]["get"]["parameters"]
     items.append({"name": "brand_new_filter", "in": "query", "schema": {"type": "string"}})  # param added
@@ -65,3 +67,13 @@ def test_planted_changes_are_found(drifted, capsys):
     assert main(["specs", "diff", str(drifted)]) == 1
     out = capsys.readouterr().out
     assert "difference(s)" in out and "- operation videos.delete" in out
+
+
+def test_without_a_source_checkout_the_command_says_what_it_needs(monkeypatch, capsys):
+    # An installed wheel ships oaimap/ only: no codegen package to import.
+    for name in ("codegen", "codegen.openapi", "codegen.openapi.drift"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["specs", "diff", "openapi.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "needs a source checkout" in captured.err and len(captured.err.strip().splitlines()) == 1

@@ -11,7 +11,8 @@ import textwrap
 import pytest
 
 from oaimap import ValidationError
-from oaimap.server import Reply, UploadedFile
+from oaimap.decode import UploadedFile
+from oaimap.server import Reply
 
 
 def _file_part(server) -> UploadedFile:

@@ -1,11 +1,11 @@
 """``oaimap specs diff PATH``: what changed between the project's specs and an OpenAPI document.
 
 Both sides are brought to the same form first: the document through
-:func:`oaimap.openapi.convert_operation` / :func:`~oaimap.openapi.clean_schema` (what the
-importer would write), the specs with their ``$ref`` paths mapped back to component
-names. Then it lists operations added / removed, parameters added / removed / changed
-type, enum values added / removed (in parameters and in shared schemas), and other
-structural changes (route, returns, encoding, required keys, pagination, streaming).
+:func:`.convert.convert_operation` / :func:`.schemas.clean_schema` (what the importer
+would write), the specs with their ``$ref`` paths mapped back to component names. Then
+it lists operations added / removed, parameters added / removed / changed type, enum
+values added / removed (in parameters and in shared schemas), and other structural
+changes (route, returns, encoding, required keys, pagination, streaming).
 """
 
 from __future__ import annotations
@@ -13,21 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from . import openapi
-from .openapi import COMPONENT_PREFIX
-from .specs import PARAM_LOCATIONS, Operation, SpecRegistry
-from .schemas import _schema_file
+from oaimap import compiled
+from oaimap.specs import PARAM_LOCATIONS, Operation, SpecRegistry
 
-SCHEMAS_DIR = "_schemas"
+from .convert import convert_operation
+from .document import DocOperation, load_document, operations
+from .refs import SCHEMAS_DIR, component_name, doc_ref, map_refs, resolve, walk_refs
+from .schemas import kinds, schema_closure
+
 _ALL_KINDS = {"string", "integer", "number", "boolean", "array", "object", "null"}
-
-
-def doc_ref(ref: str) -> str:
-    """``_schemas/x.yaml#/Name``, ``x.yaml#/Name`` or ``#/Name`` -> ``#/components/schemas/Name``."""
-    _, sep, fragment = ref.partition("#/")
-    if sep and fragment and "/" not in fragment:
-        return COMPONENT_PREFIX + fragment
-    return ref
 
 
 def project_schemas(specs_dir: Path) -> dict[str, Any]:
@@ -35,21 +29,19 @@ def project_schemas(specs_dir: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
     folder = specs_dir / SCHEMAS_DIR
     for source in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-        # the parsed files the validators use (cached per file version), not a new parse
-        contents = _schema_file(str(source.resolve()), source.stat().st_mtime_ns).contents
-        for name, schema in (contents or {}).items():
-            found[name] = openapi.map_refs(schema, doc_ref)
+        for name, schema in (compiled.load(source) or {}).items():
+            found[name] = map_refs(schema, doc_ref)
     return found
 
 
 def _kinds(doc: Mapping[str, Any], schema: Any) -> str:
-    kinds = openapi._schema_kinds(doc, schema)
-    return "|".join(sorted(kinds)) if kinds and kinds != _ALL_KINDS else "any"
+    found = kinds(doc, schema)
+    return "|".join(sorted(found)) if found and found != _ALL_KINDS else "any"
 
 
 def _enums(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> set[Any]:
     """Enum values a parameter accepts: through $ref, unions and array items."""
-    schema = openapi.resolve(doc, schema)
+    schema = resolve(doc, schema)
     if not isinstance(schema, dict) or depth > 6:
         return set()
     found = {v for v in schema.get("enum") or [] if v is not None and not isinstance(v, (dict, list))}
@@ -86,9 +78,9 @@ def _enum_changes(label: str, old: set[Any], new: set[Any]) -> list[str]:
 
 
 def _compare_operation(
-    doc: Mapping[str, Any], theirs: Mapping[str, Any], mine: Mapping[str, Any], dop: openapi.DocOperation, op: Operation
+    doc: Mapping[str, Any], theirs: Mapping[str, Any], mine: Mapping[str, Any], dop: DocOperation, op: Operation
 ) -> list[str]:
-    fresh = openapi.convert_operation(doc, dop)
+    fresh = convert_operation(doc, dop)
     lines: list[str] = []
     name = op.name
     for key, have in (("method", op.method), ("path", op.path), ("encoding", op.encoding), ("returns", op.returns)):
@@ -114,7 +106,7 @@ def _compare_operation(
         lines.append(f"~ {name}: {key} is no longer required")
     for where in PARAM_LOCATIONS:
         new = (fresh.get("params") or {}).get(where, {})
-        old = {k: openapi.map_refs(v, doc_ref) for k, v in op.params_in(where).items()}
+        old = {k: map_refs(v, doc_ref) for k, v in op.params_in(where).items()}
         for key in new.keys() - old.keys():
             lines.append(f"+ param {name}: {where}.{key} ({_kinds(theirs, new[key])})")
         for key in old.keys() - new.keys():
@@ -133,7 +125,7 @@ def _compare_operation(
 
 def diff(document: str | Path, specs_dir: str | Path | None = None) -> list[str]:
     """Every difference between the specs and the document; empty when in sync."""
-    doc = openapi.load_document(document)
+    doc = load_document(document)
     registry = SpecRegistry.shared(specs_dir)
     mine_schemas = project_schemas(registry.root)
     mine = {"components": {"schemas": mine_schemas}}
@@ -143,13 +135,13 @@ def diff(document: str | Path, specs_dir: str | Path | None = None) -> list[str]
     lines: list[str] = []
     matched: set[int] = set()
     roots: set[str] = set()
-    for dop in openapi.operations(doc):
-        fresh_params = openapi.convert_operation(doc, dop).get("params") or {}
-        roots |= {n for n in map(openapi.component_name, openapi.walk_refs(fresh_params)) if n}
-    wanted = openapi.schema_closure(doc, roots)
+    for dop in operations(doc):
+        fresh_params = convert_operation(doc, dop).get("params") or {}
+        roots |= {n for n in map(component_name, walk_refs(fresh_params)) if n}
+    wanted = schema_closure(doc, roots)
     # Types and enums are read from cleaned schemas on both sides (nullable -> null, ...).
     theirs = {"components": {"schemas": wanted}}
-    for dop in openapi.operations(doc):
+    for dop in operations(doc):
         op = by_id.get(dop.operation_id) or by_route.get(dop.key)
         if op is None:
             lines.append(f"+ operation {dop.method} {dop.path} ({dop.operation_id})")
