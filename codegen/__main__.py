@@ -11,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import docs, index, stubs
+from . import docs, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATORS = (index, docs, stubs)
+GENERATORS = (docs, stubs)
 
 
 def generated_files(root: Path = ROOT) -> dict[Path, str]:

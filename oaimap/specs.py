@@ -1,7 +1,9 @@
 """Load operation specs: one YAML file per family, read lazily and cached.
 
-``specs/_index.yaml`` maps every operation name and alias to its family, so resolving
-a name reads one small file; a family's own file is parsed (and checked against
+An index maps every operation name and alias to its family, so resolving a name reads
+one small file: it is derived from the family files and kept in the compiled cache
+(:func:`read_index`), so a family file added or edited by hand is seen on the next
+``Client()``, with no command to run. A family's own file is parsed (and checked against
 ``spec_format.yaml``) the first time one of its operations is used, like botocore's
 loaders. Nothing here runs at ``import oaimap``.
 """
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 
-INDEX_FILE = "_index.yaml"
 PARAM_LOCATIONS = ("path", "query", "header", "body")
 _PATH_FIELD = re.compile(r"{([^{}]+)}")
 
@@ -267,7 +268,6 @@ class SpecRegistry:
         self._index: dict[str, str] | None = None
         self._families: dict[str, dict[str, Operation]] = {}
         self._stamps: dict[str, int] = {}  # family -> mtime of the file it was read from
-        self._index_stamps: dict[str, int] | None = None  # the family files a rebuilt index read
         self._shared_stamps = self._shared_schema_stamps()  # the files of _schemas/ the families see
 
     def __repr__(self) -> str:
@@ -283,34 +283,13 @@ class SpecRegistry:
     def index(self) -> dict[str, str]:
         """Every operation name and alias -> its family id."""
         if self._index is None:
-            path = self.root / INDEX_FILE
-            if not path.is_file():
-                raise SpecError(f"{path}: missing; run `python -m codegen` to build it")
-            raw = compiled.load(path) or {}
-            self._index = {name: family for family, names in raw.items() for name in names}
+            self._index = read_index(self.root)
         return self._index
 
     def _refresh_index(self) -> bool:
-        """Rebuild the index from the family files when one is newer than it (a spec edited
-        or added by hand): a new operation is callable without running codegen first.
-        True when the index changed."""
-        index_file = self.root / INDEX_FILE
-        built = index_file.stat().st_mtime_ns if index_file.is_file() else -1
-        sources = [p for p in self.root.glob("*.yaml") if not p.name.startswith("_")]
-        stamps = {p.stem: p.stat().st_mtime_ns for p in sources}
-        if stamps == self._index_stamps:  # rebuilt from these very files already
-            return False
-        if all(t <= built for t in stamps.values()) and set(stamps) <= set(self.index.values()):
-            return False
+        """Read the index again (a family file added or edited since); True when it changed."""
         with self._lock:
-            self._index_stamps = stamps
-            index = {
-                name: source.stem
-                for source in sorted(sources)
-                for op in (compiled.load(source) or {}).get("operations") or []
-                for name in (op.get("name"), *(op.get("other_names") or ()), *(op.get("aliases") or ()))
-                if name
-            }
+            index = read_index(self.root)
             changed = index != self._index
             self._index = index
         return changed
@@ -401,13 +380,39 @@ def _shared_registry(root: str) -> SpecRegistry:
     return SpecRegistry(root)
 
 
+def family_files(root: Path) -> list[Path]:
+    """The family files of a specs directory (``_``-prefixed files are shared schemas)."""
+    return sorted(p for p in root.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def read_index(root: Path) -> dict[str, str]:
+    """Every operation name, other name and alias of ``root``'s family files -> its family.
+
+    Derived data, kept in the compiled cache: rebuilt when a family file is added,
+    removed or changed (each is read through its own compiled form, not parsed).
+    """
+    sources = family_files(root)
+    key = compiled.digest("\n".join(p.name for p in sources).encode())
+
+    def build() -> tuple[dict[str, str], list[Path]]:
+        index = {
+            name: source.stem
+            for source in sources
+            for op in (compiled.load(source) or {}).get("operations") or []
+            for name in (op.get("name"), *(op.get("other_names") or ()), *(op.get("aliases") or ()))
+            if name
+        }
+        return index, sources
+
+    return compiled.derived(root, "index", key, build)
+
+
 def build_index(root: Path) -> dict[str, list[str]]:
-    """Family id -> its operation names and aliases, read from every spec file."""
+    """Family id -> its operation names and aliases, every file parsed and checked, and
+    every name used once across files (what ``python -m codegen --check`` verifies)."""
     index: dict[str, list[str]] = {}
     owner: dict[str, str] = {}
-    for source in sorted(root.glob("*.yaml")):
-        if source.name.startswith("_"):
-            continue
+    for source in family_files(root):
         ops = parse_family(source, read_yaml(source))
         names: list[str] = []
         for op in ops:

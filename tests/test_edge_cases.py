@@ -469,7 +469,6 @@ def test_a_page_op_without_pagination_gets_the_after_cursor(tmp_path):  # kills 
     op = dict(OK_OP, name="demo.items.list", path="/items", returns="page",
               params={"query": {"after": {"type": "string"}}})
     _write_family(tmp_path, [op])
-    (tmp_path / "_index.yaml").write_text(dump_yaml(build_index(tmp_path)))
     listed = SpecRegistry(tmp_path).get("demo.items.list")
     assert listed.pagination == Pagination(input_token="after", output_token="@last")
 

@@ -19,7 +19,7 @@ SPECS = ROOT / "specs"
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.yaml")) if p.name != "_index.yaml"}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.yaml"))}
 
 
 def import_into(folder: Path, reference: Path) -> importer.Report:
