@@ -1,10 +1,11 @@
-"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``, ``oaimap specs diff PATH``."""
+"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``, ``oaimap specs diff PATH``, ``oaimap specs compile``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -41,6 +42,14 @@ def _specs_diff(args: argparse.Namespace) -> int:
     return code
 
 
+def _specs_compile(args: argparse.Namespace) -> int:
+    from .specs import precompile
+
+    bundled = precompile(args.specs)
+    print(f"compiled the specs in {args.specs or 'the installed package'} ({bundled} operations with a fast validator)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oaimap", description="One declarative door to the OpenAI API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("document", help="path of the OpenAPI document (YAML or JSON)")
     diff.add_argument("--specs", default=None, help="specs directory (default: the installed specs)")
     diff.set_defaults(func=_specs_diff)
+    compile_ = specs_commands.add_parser(
+        "compile", help="write the compiled forms a first call reads (for read-only installs; a wheel ships them)"
+    )
+    compile_.add_argument("--specs", type=Path, default=None, help="specs directory (default: the installed specs)")
+    compile_.set_defaults(func=_specs_compile)
     args = parser.parse_args(argv)
     return args.func(args)
 

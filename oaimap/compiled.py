@@ -21,18 +21,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 CACHE_DIR = "__pycache__"
-_TAG = f"{sys.implementation.cache_tag}.marshal"
+# Plain data in marshal's format, which every Python 3 of one implementation reads alike:
+# one cache serves all versions (a wheel ships one, built by whatever Python built it).
+TAG = f"{sys.implementation.name}-m{marshal.version}.marshal"
 
 Stamp = tuple[int, int, str]  # mtime_ns, size, digest
 
 
 def cache_path(source: Path) -> Path:
-    return source.parent / CACHE_DIR / f"{source.name}.{_TAG}"
+    return source.parent / CACHE_DIR / f"{source.name}.{TAG}"
 
 
 def derived_path(specs_dir: Path, name: str) -> Path:
     """Where data derived from a specs directory under ``name`` is kept."""
-    return specs_dir / CACHE_DIR / f"{name}.{_TAG}"
+    return specs_dir / CACHE_DIR / f"{name}.{TAG}"
 
 
 def digest(data: bytes) -> str:
@@ -98,7 +100,7 @@ def _read(cached: Path) -> Any:
 def _write(cached: Path, content: Any) -> None:
     """Write atomically (a reader never sees half a file); give up quietly when not allowed."""
     try:
-        blob = marshal.dumps(content)
+        blob = marshal.dumps(content, marshal.version)
     except ValueError:  # a value marshal cannot hold (YAML dates): keep reading the YAML
         return
     try:

@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
 from . import compiled
 
 if TYPE_CHECKING:
+    from referencing import Registry, Resource
+
     from .specs import Operation
 
 
@@ -94,12 +93,21 @@ def _retrieve(uri: str) -> Resource:
 @lru_cache(maxsize=128)
 def _schema_file(path: str, mtime_ns: int) -> Resource:
     """Each shared schema file is parsed once (per version on disk), not once per $ref."""
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
+
     return Resource.from_contents(compiled.load(Path(path)), DRAFT202012)
 
 
-# `retrieve` is Registry's documented keyword: an attrs field `_retrieve` with
-# alias="retrieve", an alias referencing's typing of its attrs wrapper hides from mypy.
-_REGISTRY: Registry = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+@lru_cache(maxsize=1)
+def _base_registry() -> Registry:
+    """An empty registry that retrieves spec files (``referencing`` is imported only when
+    a ``$ref`` must be followed: a fast path answering from its cache never does)."""
+    from referencing import Registry
+
+    # `retrieve` is Registry's documented keyword: an attrs field `_retrieve` with
+    # alias="retrieve", an alias referencing's typing of its attrs wrapper hides from mypy.
+    return Registry(retrieve=_retrieve)  # type: ignore[call-arg]
 
 
 def registry_for(specs_dir: Path) -> Registry:
@@ -115,16 +123,19 @@ def registry_for(specs_dir: Path) -> Registry:
 
 @lru_cache(maxsize=8)
 def _registry(files: tuple[tuple[str, int], ...]) -> Registry:
-    return _REGISTRY.with_resources((Path(path).as_uri(), _schema_file(path, mtime)) for path, mtime in files).crawl()
+    return _base_registry().with_resources((Path(path).as_uri(), _schema_file(path, mtime)) for path, mtime in files).crawl()
 
 
 def registry_of(op: Operation) -> Registry:
     """The registry ``op``'s ``$ref``s resolve in."""
-    return registry_for(op.source.parent) if op.source is not None else _REGISTRY
+    return registry_for(op.source.parent) if op.source is not None else _base_registry()
 
 
 def resolver_for(op: Operation, schema: dict[str, Any]) -> Any:
     """A resolver for ``schema`` (a payload schema of ``op``, with its ``$id``) and its refs."""
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
+
     registry = registry_of(op)
     if "$id" in schema:
         registry = registry.with_resource(schema["$id"], Resource.from_contents(schema, DRAFT202012))

@@ -407,6 +407,21 @@ def read_index(root: Path) -> dict[str, str]:
     return compiled.derived(root, "index", key, build)
 
 
+def precompile(root: Path | None = None) -> int:
+    """Write every compiled form a first call reads (the family and shared schema files,
+    the index, each operation's bundled schema for the fast path) into ``root``'s
+    ``__pycache__``: for a wheel or a read-only install. Returns the operations bundled."""
+    from . import fastpath
+
+    registry = SpecRegistry(root)
+    for source in sorted(registry.root.glob("_schemas/*.yaml")):
+        compiled.load(source)
+    bundled = 0
+    for op in registry.operations():  # reads the index and every family file on the way
+        bundled += fastpath.bundled_schema(op, strict=False) is not None
+    return bundled
+
+
 def build_index(root: Path) -> dict[str, list[str]]:
     """Family id -> its operation names and aliases, every file parsed and checked, and
     every name used once across files (what ``python -m codegen --check`` verifies)."""
