@@ -10,8 +10,10 @@ and :func:`coerce`.
 from __future__ import annotations
 
 import json
+import mimetypes
 import os
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
@@ -30,6 +32,36 @@ def is_file_value(value: Any) -> bool:
     if is_file_tuple(value):
         return is_file_value(value[1])
     return callable(getattr(value, "read", None))
+
+
+class FileValue:
+    """One file value, read the one way oaimap reads them: a path (str or
+    ``os.PathLike``), bytes, an open binary file, or a ``(filename, content[,
+    content_type])`` tuple of those. Exactly one of ``path``, ``data`` and ``handle`` is
+    set; ``filename`` is the tuple's, else the path's or open file's name, else
+    ``default_name`` (None when there is none); ``content_type`` is the tuple's, else
+    guessed from the name."""
+
+    def __init__(self, value: Any, default_name: str | None = None):
+        filename: str | None = None
+        content_type: str | None = None
+        if is_file_tuple(value):
+            filename, value, *rest = value
+            content_type = rest[0] if rest else None
+        self.path: Path | None = None
+        self.data: bytes | None = None
+        self.handle: Any = None
+        if isinstance(value, (str, os.PathLike)):
+            self.path = Path(value)
+            filename = filename or self.path.name
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            self.data = bytes(value)
+        else:
+            self.handle = value
+            filename = filename or Path(str(getattr(value, "name", ""))).name or None
+        self.filename = filename or default_name
+        guessed = mimetypes.guess_type(self.filename)[0] if self.filename else None
+        self.content_type = content_type or guessed or "application/octet-stream"
 
 
 def is_upload(value: Any) -> bool:

@@ -8,7 +8,6 @@ everything else (declared body keys and unknown keys alike) goes into the body.
 from __future__ import annotations
 
 import json
-import mimetypes
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import httpx
 
 from . import __version__
 from .errors import ValidationError, Violation
-from .forms import flatten_form, form_text, is_file_tuple, is_upload
+from .forms import FileValue, flatten_form, form_text, is_upload
 from .host import ServiceHost
 from .specs import Operation
 
@@ -268,20 +267,6 @@ def _sdp_form(body: dict[str, Any]) -> list[tuple[str, tuple]]:
 
 def _file_part(key: str, value: Any, files: ExitStack) -> tuple[str, Any, str]:
     """(filename, content, content type) for one file value; paths are opened lazily here."""
-    filename: str | None = None
-    content_type: str | None = None
-    if is_file_tuple(value):
-        filename, value, *rest = value
-        content_type = rest[0] if rest else None
-    if isinstance(value, (str, Path)) or hasattr(value, "__fspath__"):
-        path = Path(value)
-        filename = filename or path.name
-        value = files.enter_context(open(path, "rb"))
-    elif isinstance(value, (bytes, bytearray, memoryview)):
-        value = bytes(value)
-        filename = filename or key
-    else:
-        filename = filename or Path(str(getattr(value, "name", key))).name
-    if content_type is None:
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return filename, value, content_type
+    file = FileValue(value, default_name=key)
+    content = files.enter_context(open(file.path, "rb")) if file.path is not None else file.data
+    return file.filename or key, file.handle if content is None else content, file.content_type

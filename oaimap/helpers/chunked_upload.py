@@ -24,10 +24,10 @@ from __future__ import annotations
 import io
 import os
 from contextlib import closing
-from pathlib import Path
 from typing import IO, Any, Generator
 
 from ..errors import ValidationError, Violation
+from ..forms import FileValue
 from ..specs import Operation
 from ..validation import validate
 from ..wire import CallOptions
@@ -83,32 +83,23 @@ class FilePart(io.RawIOBase):
 
 
 class _Source:
-    """The file to upload: its name, its size, and a way to open it."""
+    """The file to upload (:class:`~oaimap.forms.FileValue`): its name, its size, its parts."""
 
     def __init__(self, op: Operation, file: Any, filename: str | None):
-        if isinstance(file, tuple):
-            filename = filename or file[0]
-            file = file[1]
-        self.path: Path | None = None
-        self.data: bytes | None = None
-        self.handle: IO[bytes] | None = None
-        if isinstance(file, (bytes, bytearray, memoryview)):
-            if not filename:
-                raise ValidationError(op.name, [Violation("$.filename", "required when file is bytes")])
-            self.data = bytes(file)
+        value = FileValue(file)
+        self.path, self.data, self.handle = value.path, value.data, value.handle
+        if self.data is not None:
             self.size = len(self.data)
-        elif isinstance(file, (str, os.PathLike)):
-            self.path = Path(file)
-            filename = filename or self.path.name
+        elif self.path is not None:
             self.size = self.path.stat().st_size
         else:  # an open binary file: read from its current position to its end
-            self.handle = file
-            self.offset = file.tell()
-            self.size = file.seek(0, os.SEEK_END) - self.offset
-            filename = filename or Path(str(getattr(file, "name", ""))).name
-            if not filename:
-                raise ValidationError(op.name, [Violation("$.filename", "required when the file object has no name")])
-        self.filename = filename
+            self.offset = self.handle.tell()
+            self.size = self.handle.seek(0, os.SEEK_END) - self.offset
+        name = filename or value.filename
+        if not name:
+            why = "file is bytes" if self.data is not None else "the file object has no name"
+            raise ValidationError(op.name, [Violation("$.filename", f"required when {why}")])
+        self.filename: str = name
 
     def parts(self, part_size: int) -> Generator[Any, None, None]:
         """Each part's content, in order: bytes slices, or windows on the open file."""
