@@ -38,7 +38,7 @@ IMPORT = "import time; t = time.perf_counter(); import oaimap; print(time.perf_c
 def drop_compiled() -> None:
     from oaimap.specs import default_specs_dir
 
-    for path in default_specs_dir().rglob("__pycache__/*.marshal"):
+    for path in default_specs_dir().rglob("*.marshal"):  # bundles in __pycache__/bundles/ too
         path.unlink()
 
 

@@ -58,17 +58,23 @@ def is_current(source: Path, recorded: Any) -> bool:
     return stat.st_mtime_ns == mtime or digest(source.read_bytes()) == known
 
 
-def load(source: Path) -> Any:
-    """The data of a YAML spec file, from its compiled form when that is current."""
+def load(source: Path, check: Callable[[Any], None] | None = None, check_version: str = "") -> Any:
+    """The data of a YAML spec file, from its compiled form when that is current.
+
+    ``check`` runs on freshly parsed data before it is compiled (and raises to refuse
+    it); the compiled form records ``check_version``, and a reader that checks is served
+    only a form checked by that version. A reader that does not check takes any."""
     from .specs import read_yaml
 
     cached = cache_path(source)
-    found = _read(cached)
-    if found is not None and is_current(source, found[0]):
-        return found[1]
+    found = _read(cached, 3)
+    if found is not None and is_current(source, found[0]) and (check is None or found[1] == check_version):
+        return found[2]
     recorded = stamp(source)
     data = read_yaml(source)
-    _write(cached, (recorded, data))
+    if check is not None:
+        check(data)
+    _write(cached, (recorded, check_version if check is not None else "", data))
     return data
 
 
@@ -78,7 +84,7 @@ def derived(root: Path, name: str, key: str, build: Callable[[], tuple[Any, Iter
     memory) and every file it reports reading are unchanged. The files are recorded
     relative to ``root``, so a cache copied with the specs (a wheel) stays valid."""
     cached = derived_path(root, name)
-    found = _read(cached)
+    found = _read(cached, 3)
     if found is not None:
         recorded_key, sources, data = found
         if recorded_key == key and all(is_current(root / path, mark) for path, mark in sources):
@@ -89,12 +95,15 @@ def derived(root: Path, name: str, key: str, build: Callable[[], tuple[Any, Iter
     return data
 
 
-def _read(cached: Path) -> Any:
+def _read(cached: Path, fields: int) -> tuple[Any, ...] | None:
+    """The record in ``cached`` (a tuple of ``fields`` values), or None when there is none
+    usable: absent, unreadable, or written by another layout."""
     try:
         with open(cached, "rb") as fh:
-            return marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):  # absent, unreadable, another layout
+            record = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
         return None
+    return record if isinstance(record, tuple) and len(record) == fields else None
 
 
 def _write(cached: Path, content: Any) -> None:

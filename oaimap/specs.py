@@ -173,31 +173,46 @@ def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operat
     )
 
 
+_FORMAT = Path(__file__).with_name("spec_format.yaml")
+
+
 def _format_schema() -> Any:
-    return compiled.load(Path(__file__).with_name("spec_format.yaml"))
+    return compiled.load(_FORMAT)
 
 
 @lru_cache(maxsize=1)
 def _format_validator() -> Draft202012Validator:
-    """The reference check of a spec file, for its messages."""
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(_format_schema())
 
 
 @lru_cache(maxsize=1)
-def _fast_format_validator() -> Any:
-    """The same check compiled by jsonschema-rs: a yes/no for the usual, valid file."""
-    import jsonschema_rs
+def _format_version() -> str:
+    """The digest of ``spec_format.yaml``: a family file checked against another format
+    is checked again."""
+    return compiled.stamp(_FORMAT)[2]
 
-    return jsonschema_rs.validator_for(_format_schema(), validate_formats=False)
+
+def check_format(source: Path, raw: Any) -> None:
+    """SpecError naming the file, the operation and the JSON path of the first place
+    where ``raw`` (a family file's data) breaks ``spec_format.yaml``."""
+    errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        error_at = json_path(first.absolute_path)
+        in_op = ""
+        path = list(first.absolute_path)
+        if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):
+            op_raw = raw["operations"][path[1]]
+            in_op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
+        raise SpecError(f"{source}{in_op}: {error_at}: {first.message}")
 
 
-def _follows_format(raw: Any) -> bool:
-    try:
-        return bool(_fast_format_validator().is_valid(raw))
-    except ValueError:  # a value it cannot read (a YAML date): the reference decides
-        return False
+def load_family(source: Path) -> Any:
+    """A family file's data, checked against the format when it is compiled (as Python
+    compiles only what parses): a current compiled form was checked already."""
+    return compiled.load(source, check=lambda raw: check_format(source, raw), check_version=_format_version())
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -208,18 +223,11 @@ def json_path(parts: Iterable[str | int]) -> str:
     return out
 
 
-def parse_family(source: Path, raw: Any) -> list[Operation]:
-    """Check a parsed spec file and build its operations; SpecError names what is wrong."""
-    errors = [] if _follows_format(raw) else sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        error_at = json_path(first.absolute_path)
-        in_op = ""
-        path = list(first.absolute_path)
-        if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):
-            op_raw = raw["operations"][path[1]]
-            in_op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
-        raise SpecError(f"{source}{in_op}: {error_at}: {first.message}")
+def parse_family(source: Path, raw: Any, *, format_checked: bool = False) -> list[Operation]:
+    """Check a parsed spec file and build its operations; SpecError names what is wrong.
+    ``format_checked``: ``raw`` comes from :func:`load_family`, checked already."""
+    if not format_checked:
+        check_format(source, raw)
     family = raw["family"]
     if source.stem != family:
         raise SpecError(f"{source}: $.family: {family!r} must match the file name")
@@ -307,7 +315,7 @@ class SpecRegistry:
                 if ops is None:
                     source = self.root / f"{family}.yaml"
                     self._stamps[family] = source.stat().st_mtime_ns
-                    ops = {op.name: op for op in parse_family(source, compiled.load(source))}
+                    ops = {op.name: op for op in parse_family(source, load_family(source), format_checked=True)}
                     self._families[family] = ops
                     for op in list(ops.values()):
                         if op.params_from:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
-from oaimap import Client, NotFoundError, UnknownOperationError, compiled, specs
+from oaimap import Client, NotFoundError, SpecError, UnknownOperationError, compiled, specs
 from oaimap.specs import SpecRegistry, default_specs_dir, dump_yaml, read_yaml
 
 
@@ -97,3 +98,40 @@ def test_an_edited_operation_takes_effect_on_the_next_client(own_specs):
     _touch_later(own_specs / "models.yaml")
     Client(api_key="k", specs=registry)
     assert registry.get(family["operations"][0]["name"]).summary == "An edited summary."
+
+
+# -- a family file is checked against the format when compiled, as Python compiles what parses --
+def _demo_family(tmp_path: Path, method: str = "GET") -> Path:
+    source = tmp_path / "demo.yaml"
+    op = {"name": "demo.items.get", "summary": "Get one.", "method": method, "path": "/items",
+          "returns": "json"}
+    source.write_text(dump_yaml({"family": "demo", "title": "Demo", "summary": "Test.", "operations": [op]}))
+    return source
+
+
+def test_a_compiled_family_was_checked_and_is_not_checked_again(tmp_path, monkeypatch):
+    source = _demo_family(tmp_path)
+    assert specs.load_family(source)["family"] == "demo"
+
+    def must_not_run(*args):
+        raise AssertionError("a current compiled form was checked again")
+
+    monkeypatch.setattr(specs, "check_format", must_not_run)
+    assert specs.load_family(source)["family"] == "demo"
+
+
+def test_a_family_broken_by_hand_fails_and_is_not_compiled(tmp_path):
+    source = _demo_family(tmp_path)
+    specs.load_family(source)
+    _demo_family(tmp_path, method="FETCH")
+    _touch_later(source)
+    for _ in range(2):  # refused each time: the bad data never reaches the cache
+        with pytest.raises(SpecError, match=r"demo\.items\.get: \$\.operations\[0\]\.method"):
+            specs.load_family(source)
+
+
+def test_a_form_compiled_unchecked_is_checked_before_a_family_uses_it(tmp_path):
+    source = _demo_family(tmp_path, method="FETCH")
+    assert compiled.load(source)["family"] == "demo"  # as the name index reads it: no check
+    with pytest.raises(SpecError):
+        specs.load_family(source)
