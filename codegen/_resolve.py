@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import unquote
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
+from oaimap.schemas import resolver_at
 from oaimap.specs import Operation, parse_family, read_yaml
 
 DEFAULT_REFERENCE = "https://platform.openai.com/docs/api-reference"
@@ -62,39 +63,29 @@ def required_keys(op: Operation) -> set[str]:
 
 
 class Resolver:
-    """Follows ``$ref`` across spec files and ``specs/_schemas/*.yaml``; files are read once."""
-
-    def __init__(self) -> None:
-        self._docs: dict[Path, Any] = {}
-
-    def document(self, path: Path) -> Any:
-        doc = self._docs.get(path)
-        if doc is None:
-            doc = self._docs[path] = read_yaml(path)
-        return doc
+    """Follows ``$ref`` across spec files and ``specs/_schemas/*.yaml`` with the runtime's
+    own resolution (:func:`oaimap.schemas.resolver_at`); files are read once."""
 
     def follow(self, schema: Any, base: Path) -> tuple[Any, Path, str | None]:
         """The schema a ``$ref`` points at (its own file as the new base) and the ref's
         last name; schemas without ``$ref`` come back unchanged."""
+        from referencing.exceptions import Unresolvable
+
         name = None
-        seen: set[tuple[Path, str]] = set()
+        seen: set[str] = set()
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
             ref = schema["$ref"]
-            file_part, _, pointer = ref.partition("#")
-            target_file = (base.parent / unquote(file_part)).resolve() if file_part else base
-            if (target_file, pointer) in seen:
+            target = urljoin(base.resolve().as_uri(), ref)
+            if target in seen:
                 raise ValueError(f"{base}: $ref cycle at {ref}")
-            seen.add((target_file, pointer))
-            if not target_file.is_file():
-                raise ValueError(f"{base}: $ref {ref!r}: {target_file} not found")
-            node = self.document(target_file)
-            for part in [p for p in pointer.split("/") if p]:
-                part = unquote(part).replace("~1", "/").replace("~0", "~")
-                try:
-                    node = node[int(part)] if isinstance(node, list) else node[part]
-                except (KeyError, IndexError, ValueError, TypeError):
-                    raise ValueError(f"{base}: $ref {ref!r} points at nothing") from None
-            name = [p for p in pointer.split("/") if p][-1] if pointer.strip("/") else target_file.stem
+            seen.add(target)
+            try:
+                node = resolver_at(base).lookup(ref).contents
+            except Unresolvable:
+                raise ValueError(f"{base}: $ref {ref!r} points at nothing") from None
+            document, pointer = urldefrag(target)
+            target_file = Path(unquote(urlparse(document).path))
+            name = pointer.strip("/").split("/")[-1] if pointer.strip("/") else target_file.stem
             siblings = {k: v for k, v in schema.items() if k != "$ref"}
             if siblings and isinstance(node, dict):
                 # 2020-12 allows keywords beside $ref (nullable, default, ...): keep them.

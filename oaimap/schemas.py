@@ -126,6 +126,12 @@ def _registry(files: tuple[tuple[str, int], ...]) -> Registry:
     return _base_registry().with_resources((Path(path).as_uri(), _schema_file(path, mtime)) for path, mtime in files).crawl()
 
 
+def resolver_at(path: Path) -> Any:
+    """A resolver whose base is the spec file ``path``: its ``$ref``s, relative to it,
+    resolve (any local spec file is read on demand, each once per version)."""
+    return _base_registry().resolver(base_uri=path.resolve().as_uri())
+
+
 def registry_of(op: Operation) -> Registry:
     """The registry ``op``'s ``$ref``s resolve in."""
     return registry_for(op.source.parent) if op.source is not None else _base_registry()
