@@ -29,7 +29,7 @@ from .errors import (
     transport_error,
     undecodable_body,
 )
-from .host import ServiceHost
+from .host import KeyProvider, ServiceHost
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
@@ -118,7 +118,7 @@ class _Core:
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | KeyProvider | None = None,
         *,
         base_url: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
@@ -206,6 +206,10 @@ class _Core:
             return wait if deadline.allows(wait) else None
         return None
 
+    def _renews_key(self, response: httpx.Response, renewed: bool) -> bool:
+        """A 401 with a key from a provider is retried once, with the key asked for again."""
+        return response.status_code == 401 and self.host.rotates_key and not renewed
+
     @staticmethod
     def _follows(http: httpx.Client | httpx.AsyncClient, response: httpx.Response) -> bool:
         """Redirects are followed only when the caller's http client asks for it."""
@@ -270,8 +274,10 @@ class _Core:
 class Client(_Core):
     """Synchronous client: ``client.call("responses.create", {...})``."""
 
-    def __init__(self, api_key: str | None = None, *, http_client: httpx.Client | None = None, **kwargs: Any):
+    def __init__(self, api_key: str | KeyProvider | None = None, *, http_client: httpx.Client | None = None, **kwargs: Any):
         super().__init__(api_key, **kwargs)
+        if self.host.api_key is not None and self.host.api_key.is_async:
+            raise ConfigurationError("api_key is an async function: use AsyncClient, or pass a sync function")
         self._owns_http = http_client is None  # a caller's client is the caller's to close
         self._http = http_client or httpx.Client(timeout=self.timeout, verify=_ssl_context())
         self._websockets: live.SyncLiveChannels | None = None
@@ -290,6 +296,8 @@ class Client(_Core):
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
+        if self.host.rotates_key:
+            self.host.fetch_key()
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = self._send(call, opts)
@@ -310,6 +318,7 @@ class Client(_Core):
         """Attempts until a success (its body read unless streaming) or a final error."""
         policy, deadline = self._policy(options), Deadline(options.deadline)
         retries = 0
+        renewed = False
         while True:
             try:
                 response = self._attempt(call, deadline)
@@ -324,6 +333,12 @@ class Client(_Core):
             self._log(call, response, retries)
             if response.is_success:
                 return response
+            if self._renews_key(response, renewed):  # once: a fresh key from the provider
+                response.close()
+                self.host.fetch_key()
+                self.host.renew_auth(call.request)
+                renewed = True
+                continue
             wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
@@ -393,7 +408,7 @@ class AsyncClient(_Core):
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | KeyProvider | None = None,
         *,
         http_client: httpx.AsyncClient | None = None,
         http_backend: str = "httpx",
@@ -417,6 +432,8 @@ class AsyncClient(_Core):
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
+        if self.host.rotates_key:
+            await self.host.afetch_key()
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = await self._send(call, opts)
@@ -439,6 +456,7 @@ class AsyncClient(_Core):
         """Attempts until a success (its body read unless streaming) or a final error."""
         policy, deadline = self._policy(options), Deadline(options.deadline)
         retries = 0
+        renewed = False
         while True:
             try:
                 response = await self._attempt(call, deadline)
@@ -453,6 +471,12 @@ class AsyncClient(_Core):
             self._log(call, response, retries)
             if response.is_success:
                 return response
+            if self._renews_key(response, renewed):  # once: a fresh key from the provider
+                await response.aclose()
+                await self.host.afetch_key()
+                self.host.renew_auth(call.request)
+                renewed = True
+                continue
             wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)

@@ -7,11 +7,12 @@ key only leaves it through :meth:`ServiceHost.auth_headers` / :meth:`auth_query`
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from .errors import ConfigurationError
@@ -30,16 +31,73 @@ FREE_TEXT_MIN_KEY = 8
 _UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]")  # CR, LF, NUL and the other control characters
 
 
+KeyProvider = Callable[[], "str | Awaitable[str]"]
+_RECENT_KEYS = 4  # a rotated key still masked in text: a late error can quote the one before
+
+
 class Secret:
-    """A string that refuses to be printed."""
+    """A string that refuses to be printed.
 
-    __slots__ = ("_value",)
+    For an API key it may also be a provider: a function, or an async function, that
+    returns the current key (Entra ID tokens, rotating keys). Clients fetch it before
+    each call (:meth:`fetch` / :meth:`afetch`) and once more after a 401; the last few
+    keys it returned stay known for masking (:meth:`known`).
+    """
 
-    def __init__(self, value: str):
-        self._value = value
+    __slots__ = ("_value", "_provider", "_known")
+
+    def __init__(self, value: str | KeyProvider):
+        self._provider: KeyProvider | None = value if callable(value) else None
+        self._value = "" if callable(value) else value
+        self._known: tuple[str, ...] = (self._value,) if self._value else ()
 
     def reveal(self) -> str:
+        """The value (a provider's latest key; empty before its first fetch)."""
         return self._value
+
+    @property
+    def is_provider(self) -> bool:
+        return self._provider is not None
+
+    @property
+    def is_async(self) -> bool:
+        """True for a provider that must be awaited (an ``async def`` or async callable)."""
+        provider = self._provider
+        return provider is not None and (
+            inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(getattr(provider, "__call__", None))
+        )
+
+    def known(self) -> tuple[str, ...]:
+        """Every value this secret held lately, newest first (for masking)."""
+        return self._known
+
+    def fetch(self) -> str:
+        """Ask a sync provider for the current key (a literal just returns itself)."""
+        if self._provider is None:
+            return self._value
+        value = self._provider()
+        if inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()  # never awaited: no "coroutine was never awaited" warning
+            raise ConfigurationError("api_key is an async function: use AsyncClient, or pass a sync function")
+        return self._keep(value)
+
+    async def afetch(self) -> str:
+        """Ask a provider, sync or async, for the current key."""
+        if self._provider is None:
+            return self._value
+        value = self._provider()
+        if inspect.isawaitable(value):
+            value = await value
+        return self._keep(value)
+
+    def _keep(self, value: object) -> str:
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError(f"the api_key function must return a non-empty string, not {type(value).__name__}")
+        if value != self._value:
+            self._value = value
+            self._known = (value, *self._known)[:_RECENT_KEYS]
+        return value
 
     def __repr__(self) -> str:
         return "Secret('**********')"
@@ -50,10 +108,14 @@ class Secret:
         return repr(self)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        if not isinstance(other, Secret):
+            return False
+        if self._provider is not None or other._provider is not None:
+            return self._provider is other._provider
+        return other._value == self._value
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(self._provider) if self._provider is not None else hash(self._value)
 
     def __reduce__(self):  # pickling would write the key somewhere unseen
         raise TypeError("a Secret cannot be pickled")
@@ -99,7 +161,7 @@ class ServiceHost:
         cls,
         *,
         base_url: str | None = None,
-        api_key: str | Secret | None = None,
+        api_key: str | Secret | KeyProvider | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         auth_name: str | None = None,
         auth_in: str = "header",
@@ -112,8 +174,9 @@ class ServiceHost:
     ) -> "ServiceHost":
         """Build a host from arguments, falling back to the environment like openai-python.
 
-        ``api_key`` wins; otherwise the key is read from the variable named by
-        ``api_key_env`` (``OPENAI_API_KEY`` unless told otherwise).
+        ``api_key`` wins (a string, or a function / async function returning the current
+        key); otherwise the key is read from the variable named by ``api_key_env``
+        (``OPENAI_API_KEY`` unless told otherwise).
         """
         env = os.environ if env is None else env
         key = api_key if api_key is not None else env.get(api_key_env)
@@ -129,6 +192,20 @@ class ServiceHost:
             default_query=dict(default_query or {}),
             webhook_secret=_as_secret(secret),
         )
+
+    def fetch_key(self) -> None:
+        """Ask the key's provider for the current key (nothing to do for a literal)."""
+        if self.api_key is not None:
+            self.api_key.fetch()
+
+    async def afetch_key(self) -> None:
+        if self.api_key is not None:
+            await self.api_key.afetch()
+
+    @property
+    def rotates_key(self) -> bool:
+        """True when the key comes from a provider (fetched per call, again after a 401)."""
+        return self.api_key is not None and self.api_key.is_provider
 
     def _key(self) -> str:
         if self.api_key is None or not self.api_key.reveal():
@@ -150,17 +227,19 @@ class ServiceHost:
         """The forms the key takes in text (raw, percent-encoded, as httpx puts it in a
         query string), for masking in free text; empty for a missing or short key.
         Computed on each use, not cached: the key lives only inside its ``Secret``."""
-        key = self.api_key.reveal() if self.api_key is not None else ""
-        if len(key) < FREE_TEXT_MIN_KEY:
+        keys = [key for key in (self.api_key.known() if self.api_key is not None else ()) if len(key) >= FREE_TEXT_MIN_KEY]
+        if not keys:
             return ()
         import httpx
 
-        in_query = str(httpx.QueryParams({"k": key}))[2:]
-        return tuple(dict.fromkeys((key, quote(key, safe=""), quote_plus(key), in_query)))
+        forms = (form for key in keys for form in (key, quote(key, safe=""), quote_plus(key), str(httpx.QueryParams({"k": key}))[2:]))
+        return tuple(dict.fromkeys(forms))
 
     @property
     def guards_text(self) -> bool:
         """True when log lines need this host's redaction (a long key, or a key in URLs)."""
+        if self.rotates_key:
+            return True  # keys to come are unknown yet
         has_key = self.api_key is not None and bool(self.api_key.reveal())
         return has_key and (self.auth_in == "query" or bool(self.secret_forms()))
 
@@ -215,6 +294,14 @@ class ServiceHost:
         return httpx.Response(
             response.status_code, headers=headers, content=body, request=self.redacted_request(response.request)
         )
+
+    def renew_auth(self, request: httpx.Request) -> None:
+        """Put the current key on ``request`` in place of the one it carries (after a 401
+        made the provider give a new one)."""
+        for name, value in self.auth_headers().items():
+            request.headers[name] = value
+        for name, value in self.auth_query().items():
+            request.url = request.url.copy_set_param(name, value)
 
     def restore_auth(self, request: httpx.Request) -> None:
         """Put the auth query parameter back on a same-origin ``request`` that lost it."""
@@ -271,7 +358,7 @@ class ServiceHost:
         return headers
 
 
-def _as_secret(value: str | Secret | None) -> Secret | None:
+def _as_secret(value: str | Secret | KeyProvider | None) -> Secret | None:
     if value is None or isinstance(value, Secret):
         return value
     return Secret(value)

@@ -91,6 +91,7 @@ class LiveChannels:
         channel = CHANNELS[channel] if isinstance(channel, str) else channel
         connection_id = self._claim(connection_id)
         try:
+            await self.host.afetch_key()  # a key function is asked before each connection, too
             handshake = Handshake(self.host, channel, query, headers)
             callback = on_event if on_event is not None else self.on_event
             keep = buffer if buffer is not None else callback is None
