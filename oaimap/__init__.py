@@ -20,6 +20,7 @@ _EXPORTS = {
     "MAX_NESTING": "sendable",
     "MAX_INT": "sendable",
     "MAX_PATH_PARAM": "sendable",
+    "Profile": "profiles",
 }
 
 
@@ -48,6 +49,8 @@ __all__ = [
     "ValidationError",
     "Violation",
     "SpecError",
+    "UnsupportedOperationError",
+    "Profile",
     "UnknownOperationError",
     "ConfigurationError",
     "APIError",

@@ -22,12 +22,14 @@ from .errors import SpecError as SpecError
 from .errors import StreamError as StreamError
 from .errors import UnknownOperationError as UnknownOperationError
 from .errors import UnprocessableEntityError as UnprocessableEntityError
+from .errors import UnsupportedOperationError as UnsupportedOperationError
 from .errors import ValidationError as ValidationError
 from .errors import Violation as Violation
 from .errors import WebSocketClosedError as WebSocketClosedError
 from .errors import WebSocketError as WebSocketError
 from .errors import WebhookVerificationError as WebhookVerificationError
 from .host import ServiceHost as ServiceHost
+from .profiles import Profile as Profile
 from .sendable import MAX_INT as MAX_INT
 from .sendable import MAX_NESTING as MAX_NESTING
 from .sendable import MAX_PATH_PARAM as MAX_PATH_PARAM
@@ -49,6 +51,8 @@ __all__ = [
     "ValidationError",
     "Violation",
     "SpecError",
+    "UnsupportedOperationError",
+    "Profile",
     "UnknownOperationError",
     "ConfigurationError",
     "APIError",

@@ -23,6 +23,7 @@ from .deadline import Deadline
 from .errors import (
     APIConnectionError,
     ConfigurationError,
+    UnsupportedOperationError,
     ValidationError,
     Violation,
     status_error,
@@ -30,6 +31,8 @@ from .errors import (
     undecodable_body,
 )
 from .host import KeyProvider, ServiceHost
+from .profiles import PROFILE_ENV, Profile
+from .profiles import load as load_profile
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
@@ -98,6 +101,23 @@ def _guard_logs(client: _Core) -> None:
             logger.addFilter(_redactor)
 
 
+def _profile_settings(
+    profile: Profile, given: Mapping[str, Any], api_key_env: str | None, env: Mapping[str, str]
+) -> dict[str, Any]:
+    """The service host's settings with ``profile`` filling what the caller left out."""
+    auth_name, auth_in = profile.auth_settings()
+    explicit_auth = given["auth_name"] is not None
+    return dict(
+        base_url=profile.resolve_base_url(given["base_url"], env),
+        api_key=given["api_key"] if given["api_key"] is not None else profile.api_key,
+        api_key_env=api_key_env or profile.api_key_env or "OPENAI_API_KEY",
+        auth_name=given["auth_name"] if explicit_auth else auth_name,
+        auth_in=given["auth_in"] if explicit_auth else auth_in,
+        default_headers={**profile.default_headers, **(given["default_headers"] or {})},
+        default_query={**profile.default_query, **(given["default_query"] or {})},
+    )
+
+
 def _normalise(op: Operation, payload: Any) -> Any:
     """The payload as the spec names it: ``param_aliases`` renamed to their parameters;
     query and header values of None dropped (they are simply not sent)."""
@@ -121,7 +141,8 @@ class _Core:
         api_key: str | KeyProvider | None = None,
         *,
         base_url: str | None = None,
-        api_key_env: str = "OPENAI_API_KEY",
+        profile: str | None = None,
+        api_key_env: str | None = None,
         auth_header: str | None = None,
         auth_query: str | None = None,
         organization: str | None = None,
@@ -135,18 +156,22 @@ class _Core:
         strict: bool = False,
         specs: SpecRegistry | str | Path | None = None,
     ):
+        name = profile if profile is not None else os.environ.get(PROFILE_ENV)
+        self.profile = load_profile(name) if name else None
         if host is None:
-            host = ServiceHost.create(
+            settings: dict[str, Any] = dict(
                 base_url=base_url,
                 api_key=api_key,
-                api_key_env=api_key_env,
+                api_key_env=api_key_env or "OPENAI_API_KEY",
                 auth_name=auth_query if auth_query is not None else auth_header,
                 auth_in="query" if auth_query is not None else "header",
-                organization=organization,
-                project=project,
                 default_headers=default_headers,
                 default_query=default_query,
-                webhook_secret=webhook_secret,
+            )
+            if self.profile is not None:
+                settings.update(_profile_settings(self.profile, settings, api_key_env, os.environ))
+            host = ServiceHost.create(
+                **settings, organization=organization, project=project, webhook_secret=webhook_secret
             )
         self.host = host
         self.timeout = timeout
@@ -154,7 +179,7 @@ class _Core:
         self.strict = strict
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self.specs.refresh()  # spec files edited since they were read take effect now
-        self._builder = RequestBuilder(host)
+        self._builder = RequestBuilder(host, self.profile)
         _guard_logs(self)
 
     def __repr__(self) -> str:
@@ -164,6 +189,7 @@ class _Core:
     def _prepare(
         self, http: httpx.Client | httpx.AsyncClient, op: Operation, payload: Any, options: CallOptions
     ) -> PreparedCall:
+        self._check_served(op)
         payload = _normalise(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
         problems = sendable.extra_header_problems(options.extra_headers) + sendable.extra_body_problems(
@@ -175,7 +201,12 @@ class _Core:
             raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
 
+    def _check_served(self, op: Operation) -> None:
+        if self.profile is not None and not self.profile.serves_operation(op.name):
+            raise UnsupportedOperationError(op.name, self.profile.name)
+
     def _helper_payload(self, op: Operation, payload: Any, options: CallOptions) -> dict[str, Any]:
+        self._check_served(op)
         payload = _normalise(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict)
         if options.output is not None:

@@ -65,6 +65,15 @@ class Violation:
         return f"{self.path}: {self.message}"
 
 
+class UnsupportedOperationError(ConfigurationError):
+    """The client's provider profile does not serve this operation; nothing was sent."""
+
+    def __init__(self, operation: str, profile: str):
+        super().__init__(f"{operation}: the {profile!r} provider profile does not serve this operation")
+        self.operation = operation
+        self.profile = profile
+
+
 class ValidationError(OaimapError, ValueError):
     """A payload does not match its operation's schema; nothing was sent.
 

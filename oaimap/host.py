@@ -130,13 +130,14 @@ class ServiceHost:
     * ``auth_name`` blank or ``Authorization`` (default): ``Authorization: Bearer KEY``;
     * ``auth_name`` another header name (``api-key``): ``api-key: KEY``, no Authorization;
     * ``auth_in="query"``: ``?<auth_name>=KEY`` on every request, no auth header
-      (the query name defaults to ``Authorization`` when blank).
+      (the query name defaults to ``Authorization`` when blank);
+    * ``auth_in="none"``: no key at all (a local server that wants none).
     """
 
     base_url: str = DEFAULT_BASE_URL
     api_key: Secret | None = field(default=None)
     auth_name: str = DEFAULT_AUTH_NAME
-    auth_in: str = "header"  # "header" | "query"
+    auth_in: str = "header"  # "header" | "query" | "none"
     organization: str | None = None
     project: str | None = None
     default_headers: Mapping[str, str] = field(default_factory=dict)
@@ -144,8 +145,8 @@ class ServiceHost:
     webhook_secret: Secret | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if self.auth_in not in ("header", "query"):
-            raise ConfigurationError(f"auth_in must be 'header' or 'query', not {self.auth_in!r}")
+        if self.auth_in not in ("header", "query", "none"):
+            raise ConfigurationError(f"auth_in must be 'header', 'query' or 'none', not {self.auth_in!r}")
         if not (self.auth_name or "").strip():
             object.__setattr__(self, "auth_name", DEFAULT_AUTH_NAME)
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -334,8 +335,8 @@ class ServiceHost:
         return self.auth_name.lower() == DEFAULT_AUTH_NAME.lower()
 
     def auth_headers(self) -> dict[str, str]:
-        """Headers that authenticate a request (empty in query mode)."""
-        if self.auth_in == "query":
+        """Headers that authenticate a request (empty in query and none modes)."""
+        if self.auth_in != "header":
             return {}
         key = self._key()
         if self._bearer:

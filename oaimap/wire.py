@@ -8,11 +8,12 @@ everything else (declared body keys and unknown keys alike) goes into the body.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +22,10 @@ from . import __version__
 from .errors import ValidationError, Violation
 from .forms import FileValue, flatten_form, form_text, is_upload
 from .host import ServiceHost
-from .specs import Operation
+from .specs import Operation, json_path
+
+if TYPE_CHECKING:
+    from .profiles import Profile
 
 USER_AGENT = f"oaimap/{__version__}"
 ACCEPT = {  # by the spec's `returns`
@@ -135,6 +139,8 @@ def endpoint(
 class _Fixed:
     """What every request of one operation to one host shares, worked out once."""
 
+    route: str  # the operation's route, as the provider profile rewrites it
+    payload_fields: tuple[str, ...]  # route fields a profile's rewrite takes from the payload ({model})
     plain_url: httpx.URL | None  # prefix + route, parsed, for a route without fields
     literal_query: tuple[tuple[str, str], ...]  # the route's own query (``?beta=true``)
     headers: Mapping[str, str]  # User-Agent, identity, the operation's fixed headers
@@ -151,8 +157,9 @@ def _parsed(url: str) -> httpx.URL | None:
 class RequestBuilder:
     """Builds requests for one service host."""
 
-    def __init__(self, host: ServiceHost):
+    def __init__(self, host: ServiceHost, profile: Profile | None = None):
         self.host = host
+        self.profile = profile
         self.url = HostURL(host)
         self._fixed: dict[Operation, _Fixed] = {}  # operations compare by identity
 
@@ -160,8 +167,13 @@ class RequestBuilder:
         fixed = self._fixed.get(op)
         if fixed is None:
             route, literal_query = op.route
+            if self.profile is not None:
+                route = self.profile.route_for(op.name, route)
+            fields = tuple(name for name in re.findall(r"{([^{}]+)}", route) if name not in op.path_fields)
             fixed = _Fixed(
-                plain_url=None if op.path_fields else _parsed(self.url.prefix + route),
+                route=route,
+                payload_fields=fields,
+                plain_url=None if (op.path_fields or fields) else _parsed(self.url.prefix + route),
                 literal_query=tuple(parse_qsl(literal_query, keep_blank_values=True)),
                 headers={"User-Agent": USER_AGENT, **self.host.identity_headers(), **op.headers},
             )
@@ -191,6 +203,12 @@ class RequestBuilder:
                     headers[key] = ",".join(map(form_text, value)) if isinstance(value, list) else form_text(value)
             else:
                 body[key] = value
+        for name in fixed.payload_fields:  # stays in the body too: the provider reads it there as well
+            value = payload.get(name)
+            if not isinstance(value, str) or not value:
+                why = f"the {self.profile.name if self.profile else ''!s} profile puts it in the route: a non-empty string is required"
+                raise ValidationError(op.name, [Violation(json_path([name]), why)])
+            path_values[name] = encode_path_segment(value)
         body.update(options.extra_body)
         query = self.url.query(params, options.extra_query)
         headers.update(self.host.auth_headers())
@@ -200,7 +218,7 @@ class RequestBuilder:
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
 
-        url = fixed.plain_url or self.url.prefix + op.route[0].format_map(path_values)
+        url = fixed.plain_url or self.url.prefix + fixed.route.format_map(path_values)
         files = ExitStack()
         content_kwargs = self._body(op, body, files)
         headers.update(content_kwargs.pop("headers", {}))

@@ -1,0 +1,162 @@
+"""Provider profiles (``specs/profiles/*.yaml``, ``oaimap/profiles.py``): one name picks
+where requests go, how they authenticate, which defaults they carry, which operations
+the provider serves and how it routes them. The wire is checked on a real socket
+(``tests/faultserver.py`` records each request exactly as it arrived)."""
+
+from __future__ import annotations
+
+import os
+from fnmatch import fnmatchcase
+
+import pytest
+
+from oaimap import Client, ConfigurationError, SpecError, UnsupportedOperationError, profiles
+from oaimap.specs import SpecRegistry, dump_yaml
+
+from faultserver import FaultServer, json_reply
+
+CHAT = {"model": "dep1", "messages": [{"role": "user", "content": "hi"}]}
+ANSWER = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "dep1", "choices": []}
+
+
+@pytest.fixture
+def fault():
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_profile_env(monkeypatch, tmp_path):
+    for name in ("OAIMAP_PROFILE", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user profiles but the test's
+
+
+def _one(fault, client, name, payload, answer=ANSWER):
+    fault.cue(json_reply(answer))
+    client.call(name, payload)
+    (seen,) = fault.seen
+    return seen
+
+
+def test_azure_routes_by_deployment_with_api_version_and_api_key(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="az-key-0123456789", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    assert seen.method == "POST"
+    assert seen.target == "/openai/deployments/dep1/chat/completions?api-version=2024-10-21"
+    headers = dict(seen.headers)
+    assert headers["api-key"] == "az-key-0123456789" and "authorization" not in headers
+
+
+def test_azure_reads_its_own_environment(fault, monkeypatch):
+    monkeypatch.setenv("OAIMAP_PROFILE", "azure")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", fault.url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "az-env-key-0123")
+    with Client(max_retries=0) as client:
+        seen = _one(fault, client, "embeddings.create", {"model": "emb", "input": "x"})
+    assert seen.target == "/openai/deployments/emb/embeddings?api-version=2024-10-21"
+    assert dict(seen.headers)["api-key"] == "az-env-key-0123"
+
+
+def test_azure_with_an_entra_token_function(fault):
+    token = iter(["entra-1", "entra-2"])
+    with Client(profile="azure", base_url=fault.url, api_key=lambda: next(token), auth_header="Authorization", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    headers = dict(seen.headers)
+    assert headers["authorization"] == "Bearer entra-1" and "api-key" not in headers
+
+
+def test_azure_authoring_routes_have_no_deployment(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="k", max_retries=0) as client:
+        seen = _one(fault, client, "files.list", {}, {"object": "list", "data": []})
+    assert seen.target == "/openai/files?api-version=2024-10-21"
+
+
+def test_a_deployment_name_is_one_path_segment(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="k", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", {**CHAT, "model": "a/b c"})
+    assert seen.target.startswith("/openai/deployments/a%2Fb%20c/chat/completions?")
+
+
+def test_an_operation_the_provider_does_not_serve_fails_before_sending(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="k", max_retries=0) as client:
+        with pytest.raises(UnsupportedOperationError, match="'azure' provider profile does not serve") as info:
+            client.call("beta.assistants.create", {"model": "m"})
+    assert info.value.operation == "beta.assistants.create" and fault.seen == []
+
+
+def test_azure_v1_uses_the_openai_v1_base_without_api_version(fault):
+    with Client(profile="azure-v1", base_url=fault.url, api_key="k", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    assert seen.target == "/openai/v1/chat/completions"
+    assert dict(seen.headers)["api-key"] == "k"
+
+
+def test_a_local_server_without_a_key(fault, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-for-ollama-0123")
+    with Client(profile="ollama", base_url=fault.url + "/v1", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    assert seen.target == "/v1/chat/completions"
+    assert "authorization" not in dict(seen.headers)
+
+
+def test_the_callers_settings_win_over_the_profile(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="k", default_query={"api-version": "2025-04-01-preview"},
+                max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    assert seen.target.endswith("?api-version=2025-04-01-preview")
+
+
+# -- the user's own profiles --------------------------------------------------------------------
+def _user_profile(tmp_path, name, data, mode=0o600):
+    folder = tmp_path / "config" / "oaimap" / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(dump_yaml(data))
+    os.chmod(path, mode)
+    return path
+
+
+def test_a_user_profile_extends_a_shipped_one(fault, tmp_path):
+    _user_profile(tmp_path, "work", {"profile": "work", "summary": "Our Azure resource.", "extends": "azure",
+                                     "base_url": fault.url, "default_query": {"api-version": "2025-01-01-preview"}})
+    with Client(profile="work", api_key="k", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    assert seen.target == "/openai/deployments/dep1/chat/completions?api-version=2025-01-01-preview"
+    assert "work" in profiles.names()
+
+
+def test_a_literal_key_needs_a_file_only_its_owner_reads(fault, tmp_path):
+    data = {"profile": "mine", "summary": "Mine.", "extends": "compatible", "base_url": fault.url + "/v1", "api_key": "sk-literal-0123"}
+    _user_profile(tmp_path, "mine", data, mode=0o644)
+    with pytest.raises(ConfigurationError, match="chmod 600"):
+        Client(profile="mine")
+    _user_profile(tmp_path, "mine", data, mode=0o600)
+    with Client(profile="mine", max_retries=0) as client:
+        seen = _one(fault, client, "models.list", {}, {"object": "list", "data": []})
+    assert dict(seen.headers)["authorization"] == "Bearer sk-literal-0123"
+
+
+def test_a_broken_or_unknown_profile_is_a_clear_error(tmp_path):
+    _user_profile(tmp_path, "bad", {"profile": "bad", "summary": "x", "auth": {"cookie": "c"}})
+    with pytest.raises(SpecError, match=r"bad\.yaml: \$\.auth"):
+        Client(profile="bad", api_key="k")
+    with pytest.raises(ConfigurationError, match="no provider profile 'nope'; known: .*azure"):
+        Client(profile="nope", api_key="k")
+
+
+# -- the shipped profiles ------------------------------------------------------------------------
+SHIPPED = sorted(p.stem for p in profiles.shipped_dir().glob("*.yaml"))
+
+
+def test_the_issue_s_presets_are_shipped():
+    assert {"openai", "azure", "azure-v1", "vllm", "litellm", "ollama", "llamacpp", "compatible"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_pattern_of_a_shipped_profile_names_real_operations(name):
+    profile = profiles.load(name)
+    operations = [op.name for op in SpecRegistry.shared().operations()]
+    patterns = [*(profile.serves or ()), *(p for route in profile.routes for p in route.operations)]
+    for pattern in patterns:
+        assert any(fnmatchcase(op, pattern) for op in operations), f"{name}: {pattern!r} matches no operation"
