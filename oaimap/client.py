@@ -107,10 +107,14 @@ def _profile_settings(
     """The service host's settings with ``profile`` filling what the caller left out."""
     auth_name, auth_in = profile.auth_settings()
     explicit_auth = given["auth_name"] is not None
+    key = given["api_key"] if given["api_key"] is not None else profile.api_key
+    key_env = api_key_env or profile.api_key_env or "OPENAI_API_KEY"
+    if profile.key_optional and key is None and not env.get(key_env) and not explicit_auth:
+        auth_in = "none"  # a local server started without a key
     return dict(
         base_url=profile.resolve_base_url(given["base_url"], env),
-        api_key=given["api_key"] if given["api_key"] is not None else profile.api_key,
-        api_key_env=api_key_env or profile.api_key_env or "OPENAI_API_KEY",
+        api_key=key,
+        api_key_env=key_env,
         auth_name=given["auth_name"] if explicit_auth else auth_name,
         auth_in=given["auth_in"] if explicit_auth else auth_in,
         default_headers={**profile.default_headers, **(given["default_headers"] or {})},
@@ -180,6 +184,7 @@ class _Core:
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self.specs.refresh()  # spec files edited since they were read take effect now
         self._builder = RequestBuilder(host, self.profile)
+        self._variants: dict[Operation, Operation] = {}  # official operation -> the profile's view
         _guard_logs(self)
 
     def __repr__(self) -> str:
@@ -200,6 +205,22 @@ class _Core:
         if options.output is not None and op.returns != "binary":
             raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
+
+    def _resolve(self, name: str) -> tuple[Operation, bool]:
+        """The operation called ``name`` as this client's provider profile takes it, and
+        whether ``name`` was a seed alias."""
+        op, via_alias = self.specs.resolve(name)
+        if self.profile is None:
+            return op, via_alias
+        variant = self._variants.get(op)
+        if variant is None:
+            variant = self._variants[op] = self.profile.apply(op)
+        return variant, via_alias
+
+    def operation(self, name: str) -> Operation:
+        """The operation called ``name`` (a dotted name or seed alias), with this client's
+        provider overlay applied."""
+        return self._resolve(name)[0]
 
     def _check_served(self, op: Operation) -> None:
         if self.profile is not None and not self.profile.serves_operation(op.name):
@@ -296,7 +317,7 @@ class _Core:
         return data
 
     def _resolve_page_op(self, name: str) -> tuple[Operation, Pagination]:
-        op = self.specs.get(name)
+        op = self.operation(name)
         if op.returns != "page" or op.pagination is None:
             raise TypeError(f"{op.name} does not return pages; paginate needs a list operation")
         return op, op.pagination
@@ -323,7 +344,7 @@ class Client(_Core):
         type-checked code cannot pass unknown keys), ``idempotency_key``, ``output``
         (binary answers: a file path to stream into).
         """
-        op, via_alias = self.specs.resolve(name)
+        op, via_alias = self._resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
@@ -459,7 +480,7 @@ class AsyncClient(_Core):
 
     async def call(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Any:
         """Run one operation by dotted name or seed alias (see :meth:`Client.call`)."""
-        op, via_alias = self.specs.resolve(name)
+        op, via_alias = self._resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)

@@ -73,8 +73,9 @@ def bundled_schema(op: Operation, strict: bool) -> dict[str, Any] | None:
     schema = payload_schema(op, strict)
     if op.source is None:
         return _bundle(op, schema)[0]
-    name = f"bundles/{op.name}{'.strict' if strict else ''}"
-    key = compiled.digest(marshal.dumps({k: v for k, v in schema.items() if k != "$id"}))  # where the specs are is no input
+    name = f"bundles/{op.name}{'@' + op.variant if op.variant else ''}{'.strict' if strict else ''}"
+    inputs = ({k: v for k, v in schema.items() if k != "$id"}, dict(op.schema_patches))  # where the specs are is no input
+    key = compiled.digest(marshal.dumps(inputs))
     return compiled.derived(op.source.parent, name, key, lambda: _bundle(op, schema))
 
 

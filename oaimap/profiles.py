@@ -6,23 +6,30 @@ A profile (``specs/profiles/<name>.yaml``, or the user's own in
 resource URL), how it authenticates (bearer, a header, a query parameter, none; the
 environment variable holding the key), which default headers and query it needs
 (Azure's ``api-version``), which operations it serves (others fail before anything is
-sent) and how it rewrites routes (Azure's ``/deployments/{model}/...``). A user profile
+sent), how it rewrites routes (Azure's ``/deployments/{model}/...``) and its schema
+overlay: the parameters it adds or widens and the union branches and enum values it adds
+to shared definitions (content part types, roles), so validation checks the provider's
+real contract (:meth:`Profile.apply`). A user profile
 may ``extends:`` a shipped one and change only what differs. ``docs/spec-format.md``
 describes the format (``oaimap/profile_format.yaml``).
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from . import compiled
 from .errors import ConfigurationError, SpecError
+
+if TYPE_CHECKING:
+    from .specs import Operation
 
 PROFILE_ENV = "OAIMAP_PROFILE"
 _FORMAT = Path(__file__).with_name("profile_format.yaml")
@@ -44,11 +51,35 @@ class Profile:
     base_path: str | None = None
     api_key_env: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    key_optional: bool = False
     auth: Any = "bearer"
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
     serves: tuple[str, ...] | None = None
     routes: tuple[Route, ...] = ()
+    overlay_params: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    overlay_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def variant(self) -> str:
+        """``name-digest`` of the overlay, or "" for a profile without one: operations
+        with the same variant validate alike (their bundled schemas are cached under it)."""
+        if not self.overlay_params and not self.overlay_schemas:
+            return ""
+        return f"{self.name}-{compiled.digest(marshal.dumps((dict(self.overlay_params), dict(self.overlay_schemas))))[:12]}"
+
+    def apply(self, op: Operation) -> Operation:
+        """``op`` as this provider takes it: the overlay's parameters added (or replacing
+        the official ones) and the shared definitions it widens noted for validation."""
+        variant = self.variant
+        if not variant:
+            return op
+        params = {location: dict(op.params_in(location)) for location in op.params}
+        for pattern, locations in self.overlay_params.items():
+            if fnmatchcase(op.name, pattern):
+                for location, added in locations.items():
+                    params.setdefault(location, {}).update(added)
+        return replace(op, params=params, variant=variant, schema_patches=dict(self.overlay_schemas))
 
     def serves_operation(self, name: str) -> bool:
         return self.serves is None or any(fnmatchcase(name, pattern) for pattern in self.serves)
@@ -122,7 +153,7 @@ def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
         settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source")}
         settings["default_headers"] = {**base.default_headers, **raw.get("default_headers", {})}
         settings["default_query"] = {**base.default_query, **raw.get("default_query", {})}
-    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "auth"):
+    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "key_optional", "auth"):
         if key in raw:
             settings[key] = raw[key]
     settings.setdefault("default_headers", dict(raw.get("default_headers", {})))
@@ -131,6 +162,9 @@ def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
         settings["serves"] = tuple(raw["serves"])
     if "routes" in raw:
         settings["routes"] = tuple(Route(tuple(r["operations"]), r["path"]) for r in raw["routes"])
+    overlay = raw.get("overlay") or {}
+    settings["overlay_params"] = {**settings.get("overlay_params", {}), **overlay.get("params", {})}
+    settings["overlay_schemas"] = {**settings.get("overlay_schemas", {}), **overlay.get("schemas", {})}
     return Profile(name=name, summary=raw["summary"], source=source, **settings)
 
 

@@ -133,8 +133,56 @@ def resolver_at(path: Path) -> Any:
 
 
 def registry_of(op: Operation) -> Registry:
-    """The registry ``op``'s ``$ref``s resolve in."""
-    return registry_for(op.source.parent) if op.source is not None else _base_registry()
+    """The registry ``op``'s ``$ref``s resolve in: the shared files of its specs, as a
+    provider profile's overlay widens them when ``op`` is a profile's variant."""
+    if op.source is None:
+        return _base_registry()
+    registry = registry_for(op.source.parent)
+    if not op.schema_patches:
+        return registry
+    key = (op.variant, id(registry))
+    cached = _PATCHED.get(key)
+    if cached is None or cached[0] is not registry:
+        cached = _PATCHED[key] = (registry, _patched(registry, op.source.parent, op.schema_patches))
+    return cached[1]
+
+
+_PATCHED: dict[tuple[str, int], tuple[Registry, Registry]] = {}  # (variant, base registry) -> widened
+
+
+def _patched(registry: Registry, specs_dir: Path, patches: Any) -> Registry:
+    """``registry`` with each patched definition (``"chat.yaml#/Name"``) widened: its
+    union gets the ``branches``, its enum the ``enum`` values (a definition that is
+    neither becomes ``anyOf: [itself, ...]``)."""
+    import copy
+
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
+
+    documents: dict[str, Any] = {}
+    for target, patch in patches.items():
+        file, _, name = target.partition("#/")
+        uri = (specs_dir / "_schemas" / file).resolve().as_uri()
+        if uri not in documents:
+            documents[uri] = copy.deepcopy(registry.contents(uri))
+        document = documents[uri]
+        if name not in document:
+            raise LookupError(f"a provider overlay widens {target}, which does not exist")
+        document[name] = _widened(document[name], patch.get("branches", []), patch.get("enum", []))
+    return registry.with_resources((uri, Resource.from_contents(doc, DRAFT202012)) for uri, doc in documents.items())
+
+
+def _widened(schema: dict[str, Any], branches: list[Any], values: list[Any]) -> dict[str, Any]:
+    schema = dict(schema)
+    if values and isinstance(schema.get("enum"), list):
+        schema["enum"] = [*schema["enum"], *values]
+    elif values:
+        branches = [*branches, {"enum": values}]
+    for union in ("oneOf", "anyOf"):
+        if branches and isinstance(schema.get(union), list):
+            schema[union] = [*schema[union], *branches]
+            return schema
+    return {"anyOf": [schema, *branches]} if branches else schema
 
 
 def resolver_for(op: Operation, schema: dict[str, Any]) -> Any:

@@ -112,6 +112,10 @@ class Operation:
     operation_id: str | None = None
     deprecated: bool = False
     source: Path | None = field(default=None, compare=False)
+    # A provider profile's view of the operation (oaimap/profiles.py): its name (with a
+    # digest of its overlay) and the shared schema definitions it widens.
+    variant: str = ""
+    schema_patches: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def params_in(self, location: str) -> Mapping[str, Any]:
         return self.params.get(location, {})

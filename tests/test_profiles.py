@@ -5,12 +5,13 @@ the provider serves and how it routes them. The wire is checked on a real socket
 
 from __future__ import annotations
 
+import json
 import os
 from fnmatch import fnmatchcase
 
 import pytest
 
-from oaimap import Client, ConfigurationError, SpecError, UnsupportedOperationError, profiles
+from oaimap import Client, ConfigurationError, SpecError, UnsupportedOperationError, ValidationError, profiles
 from oaimap.specs import SpecRegistry, dump_yaml
 
 from faultserver import FaultServer, json_reply
@@ -160,3 +161,86 @@ def test_every_pattern_of_a_shipped_profile_names_real_operations(name):
     patterns = [*(profile.serves or ()), *(p for route in profile.routes for p in route.operations)]
     for pattern in patterns:
         assert any(fnmatchcase(op, pattern) for op in operations), f"{name}: {pattern!r} matches no operation"
+
+
+# -- schema overlays: the provider's real contract ----------------------------------------------
+VLLM_CHAT = {
+    "model": "llava",
+    "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "what happens?"},
+                                     {"type": "video_url", "video_url": {"url": "https://example.com/v.mp4"}}]},
+        {"role": "ipython", "content": "{\"temperature\": 21}"},
+    ],
+    "top_k": 20,
+    "guided_choice": ["yes", "no"],
+}
+
+
+def test_vllm_extensions_validate_and_are_sent(fault):
+    with Client(profile="vllm", base_url=fault.url + "/v1", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", VLLM_CHAT)
+    body = json.loads(seen.raw.split(b"\r\n\r\n", 1)[1])
+    assert body["top_k"] == 20 and body["messages"][0]["content"][1]["type"] == "video_url"
+
+
+def test_the_official_contract_refuses_them(fault):
+    with Client(base_url=fault.url + "/v1", api_key="k", strict=True, max_retries=0) as client:
+        with pytest.raises(ValidationError) as info:
+            client.call("chat.completions.create", VLLM_CHAT)
+    paths = [v.path for v in info.value.violations]
+    assert any(p.startswith("$.messages[0].content") for p in paths) and any(p.startswith("$.messages[1]") for p in paths)
+    assert "$.top_k" in paths and fault.seen == []
+
+
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        ({"top_k": "twenty"}, "$.top_k"),
+        ({"guided_choice": "yes"}, "$.guided_choice"),
+        ({"messages": [{"role": "user", "content": [{"type": "video_url", "video_url": {}}]}]}, "$.messages[0].content"),
+        ({"messages": [{"role": "ipython"}]}, "$.messages[0]"),
+    ],
+)
+def test_strict_where_the_provider_is_strict(fault, change, path):
+    with Client(profile="vllm", base_url=fault.url + "/v1", max_retries=0) as client:
+        with pytest.raises(ValidationError) as info:
+            client.call("chat.completions.create", {**VLLM_CHAT, **change})
+    assert any(v.path.startswith(path) for v in info.value.violations), info.value.violations
+    assert fault.seen == []
+
+
+def test_litellm_metadata_tags(fault):
+    payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "metadata": {"tags": ["team-a", "batch"]}}
+    with Client(base_url=fault.url + "/v1", api_key="k", max_retries=0) as client:
+        with pytest.raises(ValidationError, match=r"\$\.metadata\.tags"):
+            client.call("chat.completions.create", payload)
+    with Client(profile="litellm", base_url=fault.url + "/v1", api_key="k", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", payload)
+    assert json.loads(seen.raw.split(b"\r\n\r\n", 1)[1])["metadata"] == {"tags": ["team-a", "batch"]}
+
+
+def test_an_overlay_leaves_the_shared_operations_alone():
+    official = SpecRegistry.shared().get("chat.completions.create")
+    with Client(profile="vllm") as client:
+        variant = client.operation("chat.completions.create")
+    assert "top_k" in variant.params_in("body") and "top_k" not in official.params_in("body")
+    assert variant.variant.startswith("vllm-") and official.variant == ""
+
+
+@pytest.mark.parametrize("payload", [VLLM_CHAT, {**VLLM_CHAT, "top_k": "x"}, {**VLLM_CHAT, "messages": [{"role": "ipython"}]},
+                                     {"model": "m", "messages": [{"role": "user", "content": "hi"}]}])
+def test_the_fast_path_and_the_reference_agree_on_a_variant(payload):
+    from oaimap import fastpath
+    from oaimap.validation import violations
+
+    with Client(profile="vllm") as client:
+        op = client.operation("chat.completions.create")
+    for strict in (False, True):
+        assert fastpath.is_valid(op, payload, strict) == (not violations(op, payload, strict))
+
+
+def test_a_local_server_gets_the_key_only_when_there_is_one(fault, monkeypatch):
+    monkeypatch.setenv("VLLM_API_KEY", "vllm-key-0123")
+    with Client(profile="vllm", base_url=fault.url + "/v1", max_retries=0) as client:
+        seen = _one(fault, client, "models.list", {}, {"object": "list", "data": []})
+    assert dict(seen.headers)["authorization"] == "Bearer vllm-key-0123"

@@ -126,7 +126,7 @@ def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operati
     if "start" not in spec:  # poll only
         return None, start_payload, Poller(op, interval, timeout)
     start_payload = {**start_payload, **spec.get("start_args", {})}
-    start_op = client.specs.get(spec["start"])
+    start_op = client.operation(spec["start"])
     validate(start_op, start_payload, strict=client.strict)
     return start_op, start_payload, Poller(op, interval, timeout)
 

@@ -35,7 +35,7 @@ def _target(client: Any, op: Operation, payload: Mapping[str, Any]) -> tuple[str
     spec = op.helper or {}
     instead = spec.get("instead")
     if instead and any(key in payload for key in instead["when"]):
-        choice, other = instead, client.specs.get(instead["operation"])
+        choice, other = instead, client.operation(instead["operation"])
         stray = [k for k in payload if k not in other.location_of and k not in other.param_aliases]
         if stray:
             given = ", ".join(k for k in instead["when"] if k in payload)
