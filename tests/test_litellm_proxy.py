@@ -44,8 +44,9 @@ def proxy():
 
 @pytest.fixture
 def client(proxy):
-    """oaimap's Client on the proxy (this module's own, not conftest's loopback one)."""
-    with Client(api_key=proxy.master_key, base_url=f"{proxy.url}/v1", max_retries=0) as c:
+    """oaimap's Client on the proxy with the `litellm` provider profile (this module's
+    own, not conftest's loopback one)."""
+    with Client(profile="litellm", api_key=proxy.master_key, base_url=f"{proxy.url}/v1", max_retries=0) as c:
         yield c
 
 
@@ -118,19 +119,18 @@ def test_an_unknown_model_is_litellms_bad_request(client, proxy):
 
 async def test_async_chat_completion_streamed(proxy):
     payload = {"model": CHAT_MODEL, "messages": MESSAGES, "stream": True}
-    async with AsyncClient(api_key=proxy.master_key, base_url=f"{proxy.url}/v1", max_retries=0) as aclient:
+    async with AsyncClient(profile="litellm", api_key=proxy.master_key, base_url=f"{proxy.url}/v1", max_retries=0) as aclient:
         stream = await aclient.call("chat.completions.create", payload)
         contents = [chunk["choices"][0]["delta"].get("content") async for chunk in stream]
     assert contents == [*MOCK_PIECES, None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="providers gap: the spec's Metadata takes string values only, so oaimap refuses "
-    "LiteLLM's metadata.tags (a list) before sending; flips when provider extensions are allowed",
-)
-def test_litellm_metadata_tags_on_a_chat_completion(client):
+def test_litellm_metadata_tags_on_a_chat_completion(client, proxy):
+    # A LiteLLM extension the official contract refuses (its Metadata takes string values
+    # only); the litellm profile's overlay accepts it, and the proxy answers.
     payload = {"model": CHAT_MODEL, "messages": MESSAGES, "metadata": {"tags": ["oaimap", "litellm"]}}
     answer = client.call("chat.completions.create", payload)
     assert answer["choices"][0]["message"]["content"] == MOCK_TEXT
+    with Client(api_key=proxy.master_key, base_url=f"{proxy.url}/v1", max_retries=0) as official:
+        with pytest.raises(ValidationError, match=r"\$\.metadata\.tags"):
+            official.call("chat.completions.create", payload)
