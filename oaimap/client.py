@@ -36,6 +36,7 @@ from .profiles import load as load_profile
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
+from .fastpath import LEVELS
 from .validation import validate
 from .wire import CallOptions, PreparedCall, RequestBuilder
 
@@ -158,6 +159,7 @@ class _Core:
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         strict: bool = False,
+        validation: str | None = None,
         specs: SpecRegistry | str | Path | None = None,
     ):
         name = profile if profile is not None else os.environ.get(PROFILE_ENV)
@@ -181,6 +183,9 @@ class _Core:
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.strict = strict
+        self.validation = validation or (self.profile.validation if self.profile is not None else None) or "full"
+        if self.validation not in LEVELS:
+            raise ConfigurationError(f"validation must be one of {', '.join(LEVELS)}, not {self.validation!r}")
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self.specs.refresh()  # spec files edited since they were read take effect now
         self._builder = RequestBuilder(host, self.profile)
@@ -196,7 +201,7 @@ class _Core:
     ) -> PreparedCall:
         self._check_served(op)
         payload = _normalise(op, {} if payload is None else payload)
-        validate(op, payload, strict=self.strict)
+        validate(op, payload, strict=self.strict, level=options.validation or self.validation)
         problems = sendable.extra_header_problems(options.extra_headers) + sendable.extra_body_problems(
             options.extra_body
         )
@@ -229,7 +234,7 @@ class _Core:
     def _helper_payload(self, op: Operation, payload: Any, options: CallOptions) -> dict[str, Any]:
         self._check_served(op)
         payload = _normalise(op, {} if payload is None else payload)
-        validate(op, payload, strict=self.strict)
+        validate(op, payload, strict=self.strict, level=options.validation or self.validation)
         if options.output is not None:
             raise TypeError(f"{op.name}: output= is only for binary answers")
         return dict(payload)

@@ -43,10 +43,19 @@ class _NoFastPath(Exception):
     """The schema holds something only the reference can check (a file)."""
 
 
-def is_valid(op: Operation, payload: dict[str, Any], strict: bool) -> bool:
-    """True when ``payload`` (plain JSON data) is certainly valid for ``op``; False means
-    "ask the reference"."""
-    validator = _validator(op, strict)
+LEVELS = ("full", "warn", "shape", "off")  # validation levels (oaimap.validation.validate)
+# What "shape" keeps of a schema: types, properties and required keys; these go.
+_VALUE_KEYWORDS = frozenset({
+    "enum", "const", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "minProperties",
+    "maxProperties", "not", "contains", "minContains", "maxContains", "propertyNames", "if", "then", "else",
+})
+
+
+def is_valid(op: Operation, payload: dict[str, Any], strict: bool, shape: bool = False) -> bool:
+    """True when ``payload`` (plain JSON data) is certainly valid for ``op`` (only its
+    shape, with ``shape``); False means "ask the reference"."""
+    validator = _validator(op, strict, shape)
     if validator is None:
         return False
     try:
@@ -56,9 +65,35 @@ def is_valid(op: Operation, payload: dict[str, Any], strict: bool) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _validator(op: Operation, strict: bool) -> Any:
-    schema = bundled_schema(op, strict)
+def _validator(op: Operation, strict: bool, shape: bool) -> Any:
+    schema = shape_schema(op, strict) if shape else bundled_schema(op, strict)
     return None if schema is None else jsonschema_rs.validator_for(schema, validate_formats=False)
+
+
+@lru_cache(maxsize=None)
+def shape_schema(op: Operation, strict: bool) -> dict[str, Any] | None:
+    """The bundled schema with only types, properties and required keys left (no enums,
+    bounds, patterns or formats; a ``oneOf`` read as ``anyOf``): the ``shape`` level."""
+    bundled = bundled_schema(op, strict)
+    return None if bundled is None else _shape(bundled)
+
+
+def _shape(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_shape(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _VALUE_KEYWORDS:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _shape(sub) for name, sub in value.items()}
+        elif key in _DATA:
+            out[key] = value
+        else:
+            out["anyOf" if key == "oneOf" else key] = _shape(value)
+    return out
 
 
 def bundled_schema(op: Operation, strict: bool) -> dict[str, Any] | None:

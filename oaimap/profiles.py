@@ -52,6 +52,7 @@ class Profile:
     api_key_env: str | None = None
     api_key: str | None = field(default=None, repr=False)
     key_optional: bool = False
+    validation: str | None = None  # the level clients of this profile validate at, unless told
     auth: Any = "bearer"
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
@@ -153,7 +154,7 @@ def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
         settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source")}
         settings["default_headers"] = {**base.default_headers, **raw.get("default_headers", {})}
         settings["default_query"] = {**base.default_query, **raw.get("default_query", {})}
-    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "key_optional", "auth"):
+    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "key_optional", "validation", "auth"):
         if key in raw:
             settings[key] = raw[key]
     settings.setdefault("default_headers", dict(raw.get("default_headers", {})))

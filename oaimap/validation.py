@@ -10,15 +10,18 @@ is sent.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import fastpath, sendable
-from .errors import ValidationError, Violation
+from .errors import ConfigurationError, ValidationError, Violation
 from .specs import Operation, json_path
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError as SchemaError
+
+log = logging.getLogger("oaimap")
 
 
 def _only_required(branches: Any) -> bool:
@@ -168,13 +171,14 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return seen
 
 
-def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violation]:
-    """Every problem of ``payload`` for ``op``, sorted by JSON path."""
+def violations(op: Operation, payload: Any, strict: bool = False, shape: bool = False) -> list[Violation]:
+    """Every problem of ``payload`` for ``op`` (of its shape alone, with ``shape``),
+    sorted by JSON path."""
     from .validators import compiled_validator
 
     found: dict[tuple[str, str], Violation] = {}
     try:
-        errors = list(compiled_validator(op, strict).iter_errors(payload))
+        errors = list(compiled_validator(op, strict, shape).iter_errors(payload))
     except RecursionError:  # only past sendable.MAX_NESTING, which validate() refuses first
         return [Violation("$", "payload nested too deeply to check")]
     for error in errors:
@@ -206,19 +210,29 @@ def violations(op: Operation, payload: Any, strict: bool = False) -> list[Violat
     return sorted(found.values(), key=lambda v: (v.path, v.message))
 
 
-def validate(op: Operation, payload: Any, strict: bool = False) -> None:
+def validate(op: Operation, payload: Any, strict: bool = False, level: str = "full") -> None:
     """Raise :class:`ValidationError` listing every problem of ``payload``: values that
     cannot be sent at all (:mod:`oaimap.sendable`), then the schema's verdict (skipped
-    for a payload nested past the limit, which the schema validator could not walk)."""
+    for a payload nested past the limit, which the schema validator could not walk).
+
+    ``level``: ``full`` (the default) checks the whole schema; ``shape`` only types,
+    properties and required keys; ``warn`` checks it all but logs the schema's problems
+    as a warning and lets the payload go; ``off`` checks nothing but what cannot be sent.
+    """
+    if level not in fastpath.LEVELS:
+        raise ConfigurationError(f"validation must be one of {', '.join(fastpath.LEVELS)}, not {level!r}")
     if not isinstance(payload, dict):
         raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
     unsendable, plain = sendable.check(op, payload)
-    if not unsendable and plain and fastpath.is_valid(op, payload, strict):
+    shape = level == "shape"
+    if level == "off" or (not unsendable and plain and fastpath.is_valid(op, payload, strict, shape)):
+        if unsendable:
+            raise ValidationError(op.name, unsendable)
         return
     if any(p.message == sendable.TOO_DEEP for p in unsendable):
         raise ValidationError(op.name, unsendable)
     try:
-        problems = violations(op, payload, strict)
+        problems = violations(op, payload, strict, shape)
     except (ValueError, TypeError, ArithmeticError):
         # jsonschema compares and prints values as it goes: a complex or a Decimal NaN
         # breaks `minimum`, an int of 5,000 digits cannot be printed. Each is refused
@@ -226,6 +240,9 @@ def validate(op: Operation, payload: Any, strict: bool = False) -> None:
         if not unsendable:
             raise
         problems = []
+    if level == "warn" and problems and not unsendable:
+        log.warning("%s", ValidationError(op.name, problems))  # sent anyway: the caller chose so
+        return
     # A value the schema already rejects (`limit: [2**64]`) is reported once, by the schema.
     problems += [p for p in unsendable if not any(_within(p.path, q.path) for q in problems)]
     if problems:

@@ -115,7 +115,14 @@ LenientValidator = validators.extend(PayloadValidator, validators={"additionalPr
 
 
 @lru_cache(maxsize=None)
-def compiled_validator(op: Operation, strict: bool) -> Any:
-    """The validator of one operation, built once and reused."""
+def compiled_validator(op: Operation, strict: bool, shape: bool = False) -> Any:
+    """The validator of one operation, built once and reused; with ``shape``, of its
+    shape alone (:func:`oaimap.fastpath.shape_schema`, self-contained)."""
     kind = PayloadValidator if strict else LenientValidator
+    if shape:
+        from .fastpath import shape_schema
+
+        schema = shape_schema(op, strict)
+        if schema is not None:
+            return kind(schema)
     return kind(payload_schema(op, strict), registry=registry_of(op))

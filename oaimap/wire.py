@@ -55,6 +55,7 @@ class CallOptions:
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # sent as is, not validated
     idempotency_key: str | None = None
     output: str | Path | None = None  # binary answers: stream to this file
+    validation: str | None = None  # "full" | "warn" | "shape" | "off": the client's unless given
 
     @classmethod
     def from_kwargs(cls, operation: str, options: Mapping[str, Any]) -> "CallOptions":

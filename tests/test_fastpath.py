@@ -5,8 +5,8 @@ bundled copy of each operation's payload schema. A "yes" from the fast path is f
 it must never accept what the reference refuses; a "no" costs only time, but every one
 on a valid payload is a slow call, so the two must agree both ways. Checked here on
 payloads generated from every operation's own schema (valid ones and mutated ones, from
-``tests/fuzz_support.py``), in lenient and strict mode, and on the hand-picked cases of
-oaimap's ``oneOf`` rule.
+``tests/fuzz_support.py``), in lenient and strict mode and at the ``shape`` level, and on
+the hand-picked cases of oaimap's ``oneOf`` rule.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ AGREEMENT = settings(
 )
 
 
-def _verdicts(op, payload: dict[str, Any], strict: bool) -> tuple[bool, bool] | None:
+def _verdicts(op, payload: dict[str, Any], strict: bool, shape: bool = False) -> tuple[bool, bool] | None:
     """(fast, reference) for a payload the fast path is asked about, else None."""
     unsendable, plain = sendable.check(op, payload)
     if unsendable or not plain:
         return None  # refused before any schema, or not for the fast path (validate() skips it)
-    return fastpath.is_valid(op, payload, strict), not violations(op, payload, strict)
+    return fastpath.is_valid(op, payload, strict, shape), not violations(op, payload, strict, shape)
 
 
 def test_most_operations_have_a_fast_path():
@@ -59,12 +59,12 @@ def test_fast_path_agrees_with_the_reference(op):
     @AGREEMENT
     @given(case=fuzz_support.payloads(op))
     def run(case: tuple[str, dict[str, Any]]) -> None:
-        for strict in (False, True):
-            verdicts = _verdicts(op, case[1], strict)
+        for strict, shape in ((False, False), (True, False), (False, True)):
+            verdicts = _verdicts(op, case[1], strict, shape)
             if verdicts is not None:
                 asked.append(verdicts)
                 fast, reference = verdicts
-                assert fast == reference, f"{op.name} strict={strict}: fast={fast}, reference={reference} for {case[1]!r}"
+                assert fast == reference, f"{op.name} strict={strict} shape={shape}: fast={fast}, reference={reference} for {case[1]!r}"
 
     run()
     assert asked, f"{op.name}: no generated payload reached the fast path"

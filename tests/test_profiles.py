@@ -244,3 +244,49 @@ def test_a_local_server_gets_the_key_only_when_there_is_one(fault, monkeypatch):
     with Client(profile="vllm", base_url=fault.url + "/v1", max_retries=0) as client:
         seen = _one(fault, client, "models.list", {}, {"object": "list", "data": []})
     assert dict(seen.headers)["authorization"] == "Bearer vllm-key-0123"
+
+
+# -- validation levels: per profile, client and call ---------------------------------------------
+OFF_CONTRACT = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot", "tool_choice": "any"}
+
+
+def test_full_refuses_what_warn_logs_and_sends(fault, caplog):
+    with Client(base_url=fault.url + "/v1", api_key="k", max_retries=0) as client:
+        with pytest.raises(ValidationError):
+            client.call("chat.completions.create", OFF_CONTRACT)
+        fault.cue(json_reply(ANSWER))
+        with caplog.at_level("WARNING", logger="oaimap"):
+            client.call("chat.completions.create", OFF_CONTRACT, validation="warn")
+    assert len(fault.seen) == 1 and "$.temperature" in caplog.text and "$.tool_choice" in caplog.text
+
+
+def test_the_compatible_profile_warns_by_default(fault, caplog):
+    with Client(profile="compatible", base_url=fault.url + "/v1", max_retries=0) as client:
+        assert client.validation == "warn"
+        with caplog.at_level("WARNING", logger="oaimap"):
+            _one(fault, client, "chat.completions.create", OFF_CONTRACT)
+    assert "chat.completions.create" in caplog.text
+
+
+def test_shape_checks_types_and_required_keys_only(fault):
+    with Client(base_url=fault.url + "/v1", api_key="k", validation="shape", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", {**OFF_CONTRACT, "temperature": 9.5})  # bounds and enums: not shape
+        assert seen.method == "POST"
+        for wrong, path in [({"temperature": "hot"}, "$.temperature"), ({"messages": "hi"}, "$.messages")]:
+            with pytest.raises(ValidationError) as info:
+                client.call("chat.completions.create", {**OFF_CONTRACT, "tool_choice": "auto", **wrong})
+            assert path in info.value.paths
+        with pytest.raises(ValidationError, match=r"\$\.model: required"):
+            client.call("chat.completions.create", {"messages": []})
+
+
+def test_off_checks_only_what_cannot_be_sent(fault):
+    with Client(base_url=fault.url + "/v1", api_key="k", validation="off", max_retries=0) as client:
+        _one(fault, client, "chat.completions.create", {"model": 5})
+        with pytest.raises(ValidationError, match="no JSON form"):
+            client.call("chat.completions.create", {"model": "m", "temperature": float("nan")})
+
+
+def test_an_unknown_level_is_refused():
+    with pytest.raises(ConfigurationError, match="validation must be one of"):
+        Client(api_key="k", validation="lenient")

@@ -134,7 +134,7 @@ def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[_Source,
     create_payload = {k: payload[k] for k in CREATE_KEYS if payload.get(k) is not None}
     create_payload.setdefault("bytes", source.size)
     create_payload["filename"] = source.filename
-    validate(client.operation(_operations(op)["create"]), create_payload, client.strict)
+    validate(client.operation(_operations(op)["create"]), create_payload, client.strict, client.validation)
     return source, create_payload, part_size
 
 

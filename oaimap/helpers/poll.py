@@ -127,7 +127,7 @@ def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operati
         return None, start_payload, Poller(op, interval, timeout)
     start_payload = {**start_payload, **spec.get("start_args", {})}
     start_op = client.operation(spec["start"])
-    validate(start_op, start_payload, strict=client.strict)
+    validate(start_op, start_payload, strict=client.strict, level=client.validation)
     return start_op, start_payload, Poller(op, interval, timeout)
 
 

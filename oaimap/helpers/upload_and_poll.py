@@ -34,7 +34,7 @@ def _plan_one(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Any,
     spec = op.helper or {}
     file = payload[spec["file_param"]]
     then_payload = {k: v for k, v in payload.items() if k != spec["file_param"]}
-    validate(client.operation(spec["then"]), {**then_payload, spec["id_param"]: "file-pending"}, client.strict)
+    validate(client.operation(spec["then"]), {**then_payload, spec["id_param"]: "file-pending"}, client.strict, client.validation)
     return file, then_payload
 
 
@@ -44,7 +44,7 @@ def _plan(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[list[Any
     then_payload = {k: v for k, v in payload.items() if k not in (spec["files_param"], "max_concurrency")}
     ids = list(then_payload.get(spec["ids_param"]) or [])
     # Validate what `then` will get (with placeholder ids) before anything is uploaded.
-    validate(client.operation(spec["then"]), {**then_payload, spec["ids_param"]: ids + ["file-pending"] * len(files)}, client.strict)
+    validate(client.operation(spec["then"]), {**then_payload, spec["ids_param"]: ids + ["file-pending"] * len(files)}, client.strict, client.validation)
     then_payload[spec["ids_param"]] = ids
     return files, then_payload
 
