@@ -26,6 +26,7 @@ class CallOptions(TypedDict, total=False):
     extra_query: Mapping[str, Any]
     extra_body: Mapping[str, Any]
     idempotency_key: str | None
+    validation: str | None
 
 class SaveOptions(CallOptions, total=False):
     output: Required[str | Path | os.PathLike[str]]
