@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+from oaimap.profiles import Profile, in_folder
 from oaimap.specs import Operation
 
 from ._resolve import (
@@ -49,11 +50,12 @@ def render(specs_dir: Path) -> dict[Path, str]:
     css = (TEMPLATES / "site.css").read_text(encoding="utf-8").strip()
     js = (TEMPLATES / "filter.js").read_text(encoding="utf-8").strip()
     families = load_families(specs_dir)
+    providers = in_folder(specs_dir / "profiles")
     resolver = Resolver()
     where = {op.name: page_name(f.id) for f in families for op in f.operations}
-    files = {site / "index.html": render_index(families, css, js)}
+    files = {site / "index.html": render_index(families, css, js), site / PROVIDERS_PAGE: render_providers(providers, css)}
     for family in families:
-        files[site / page_name(family.id)] = render_family(family, resolver, css, where)
+        files[site / page_name(family.id)] = render_family(family, resolver, css, where, providers)
     return files
 
 
@@ -106,6 +108,7 @@ def render_index(families: list[Family], css: str, js: str) -> str:
         f'<p id="count">{total} operations</p>\n',
         '<nav class="families">Families: '
         + " · ".join(f'<a href="{page_name(f.id)}">{escape(f.title)}</a>' for f in families)
+        + f' · <a href="{PROVIDERS_PAGE}">Providers</a>'
         + "</nav>\n",
     ]
     for family in families:
@@ -127,7 +130,9 @@ def render_index(families: list[Family], css: str, js: str) -> str:
 
 
 # -- family pages ---------------------------------------------------------------------------
-def render_family(family: Family, resolver: Resolver, css: str, where: dict[str, str]) -> str:
+def render_family(
+    family: Family, resolver: Resolver, css: str, where: dict[str, str], providers: Sequence[Profile] = ()
+) -> str:
     reference = family.reference or DEFAULT_REFERENCE
     out = [
         f'<header><a href="index.html">oaimap operations</a> › {escape(family.title)}</header>\n<main>\n',
@@ -141,7 +146,7 @@ def render_family(family: Family, resolver: Resolver, css: str, where: dict[str,
         out.append(f'<li><a href="#{escape(op_anchor(op.name))}">{escape(op.name)}</a></li>\n')
     out.append("</ul></nav>\n")
     for op in family.operations:
-        out.append(render_operation(op, family, resolver, where))
+        out.append(render_operation(op, family, resolver, where, providers))
     out.append("</main>\n")
     return _page(f"{family.title} · oaimap", css, "".join(out))
 
@@ -176,7 +181,9 @@ def _mentions_file(schema: Any) -> bool:
     return False
 
 
-def render_operation(op: Operation, family: Family, resolver: Resolver, where: dict[str, str]) -> str:
+def render_operation(
+    op: Operation, family: Family, resolver: Resolver, where: dict[str, str], providers: Sequence[Profile] = ()
+) -> str:
     anchor = escape(op_anchor(op.name))
     out = [
         f'<section class="op" id="{anchor}">\n',
@@ -194,6 +201,7 @@ def render_operation(op: Operation, family: Family, resolver: Resolver, where: d
         out.append(f'<p class="aliases">{label} (alias): {names}</p>\n')
     out.append(f'<p class="returns">Returns: {_returns(op)}</p>\n')
     out.append(_params(op, resolver))
+    out.append(_provider_additions(op, providers))
     out.extend(_notes(op, where))
     out.append(_example(op))
     out.append(
@@ -471,3 +479,84 @@ def _example(op: Operation) -> str:
     else:
         lines.append(f"result = client.call({args})")
     return f'<pre class="example"><code>{escape(chr(10).join(lines))}</code></pre>\n'
+
+
+# -- providers ----------------------------------------------------------------------------------
+PROVIDERS_PAGE = "providers.html"
+
+
+def _added_params(profile: Profile, op: Operation) -> dict[str, Any]:
+    """The parameters ``profile``'s overlay adds to (or widens on) ``op``."""
+    return {name: schema for name, schema in profile.apply(op).params_in("body").items() if op.params_in("body").get(name) != schema}
+
+
+def _provider_additions(op: Operation, providers: Sequence[Profile]) -> str:
+    """Beside the official operation: what each provider adds to it, or how it routes it."""
+    lines = []
+    for profile in providers:
+        if not profile.serves_operation(op.name) or op.helper is not None:
+            continue
+        notes = []
+        added = _added_params(profile, op)
+        if added:
+            notes.append("adds " + ", ".join(f"<code>{escape(k)}</code> ({escape(_plain_type(v))})" for k, v in added.items()))
+        route = profile.route_for(op.name, op.route[0])
+        if route != op.route[0]:
+            notes.append(f"routes it to <code>{escape(route)}</code>")
+        if notes:
+            lines.append(f'<li><a href="{PROVIDERS_PAGE}#{escape(profile.name)}"><code>{escape(profile.name)}</code></a> {"; ".join(notes)}</li>\n')
+    return f'<div class="providers"><h3>Providers</h3><ul>\n{"".join(lines)}</ul></div>\n' if lines else ""
+
+
+def _plain_type(schema: Any) -> str:
+    kinds = schema.get("type") if isinstance(schema, dict) else None
+    return " | ".join(kinds) if isinstance(kinds, list) else str(kinds or "any")
+
+
+def render_providers(providers: Sequence[Profile], css: str) -> str:
+    out = [
+        '<header><a href="index.html">oaimap operations</a> › Providers</header>\n<main>\n',
+        "<h1>Providers</h1>\n",
+        '<p class="lead">Pick one with <code>Client(profile=name)</code> or <code>OAIMAP_PROFILE</code>. '
+        "A profile sets where requests go and how they authenticate, the operations the provider "
+        "serves, its routes, and what it adds to the official contract, which validation then "
+        "accepts.</p>\n",
+    ]
+    for profile in providers:
+        out.append(f'<section class="op" id="{escape(profile.name)}">\n<h2><a href="#{escape(profile.name)}">{escape(profile.name)}</a></h2>\n')
+        out.append(f'<p class="summary">{escape(profile.summary)}</p>\n<ul>\n')
+        base = profile.base_url or ""
+        if profile.base_url_env:
+            base = f"${profile.base_url_env}" + (f", else {base}" if base else "")
+        if base:
+            out.append(f"<li>Base URL: <code>{escape(base)}</code>{' + <code>' + escape(profile.base_path) + '</code>' if profile.base_path else ''}</li>\n")
+        name, mode = profile.auth_settings()
+        auth = {"none": "none", "query": f"query parameter {name}", "header": f"header {name}" if name else "bearer"}[mode]
+        key = f", key from <code>${escape(profile.api_key_env)}</code>" if profile.api_key_env else ""
+        out.append(f"<li>Auth: {escape(auth)}{key}{' (optional)' if profile.key_optional else ''}</li>\n")
+        for label, values in (("Default query", profile.default_query), ("Default headers", profile.default_headers)):
+            if values:
+                out.append(f"<li>{label}: " + ", ".join(f"<code>{escape(k)}={escape(v)}</code>" for k, v in values.items()) + "</li>\n")
+        if profile.validation:
+            out.append(f"<li>Validation: <code>{escape(profile.validation)}</code></li>\n")
+        serves = ", ".join(f"<code>{escape(p)}</code>" for p in profile.serves) if profile.serves else "every operation"
+        out.append(f"<li>Serves: {serves}</li>\n")
+        for route in profile.routes:
+            ops = ", ".join(f"<code>{escape(p)}</code>" for p in route.operations)
+            out.append(f"<li>Route <code>{escape(route.path)}</code> for {ops}</li>\n")
+        for pattern, locations in profile.overlay_params.items():
+            for location, params in locations.items():
+                names = ", ".join(f"<code>{escape(k)}</code> ({escape(_plain_type(v))})" for k, v in params.items())
+                out.append(f"<li>Adds to <code>{escape(pattern)}</code> ({escape(location)}): {names}</li>\n")
+        for target, patch in profile.overlay_schemas.items():
+            what = []
+            if patch.get("branches"):
+                what.append(f"{len(patch['branches'])} more shape(s)")
+            if patch.get("enum"):
+                what.append("values " + ", ".join(map(str, patch["enum"])))
+            out.append(f"<li>Widens <code>{escape(target)}</code>: {escape('; '.join(what))}</li>\n")
+        for link in profile.docs:
+            out.append(f'<li>Provider docs: <a href="{escape(link)}" rel="noopener noreferrer">{escape(link)}</a></li>\n')
+        out.append("</ul>\n</section>\n")
+    out.append("</main>\n")
+    return _page("Providers · oaimap", css, "".join(out))

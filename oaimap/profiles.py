@@ -46,6 +46,7 @@ class Profile:
     name: str
     summary: str
     source: Path
+    docs: tuple[str, ...] = ()
     base_url: str | None = None
     base_url_env: str | None = None
     base_path: str | None = None
@@ -134,13 +135,18 @@ def names(env: Mapping[str, str] | None = None) -> list[str]:
 def load(name: str, env: Mapping[str, str] | None = None) -> Profile:
     """The profile called ``name``: the user's if there is one, else the shipped one."""
     env = os.environ if env is None else env
-    return _build(name, str(user_dir(env)), ())
+    return _build(name, (user_dir(env), shipped_dir()), ())
 
 
-def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
+def in_folder(folder: Path) -> list[Profile]:
+    """Every profile of one folder (the docs site lists the shipped ones)."""
+    return [_build(path.stem, (folder,), ()) for path in sorted(folder.glob("*.yaml"))]
+
+
+def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profile:
     if name in seen:
         raise ConfigurationError(f"profile {name!r} extends itself (through {' -> '.join(seen)})")
-    source = next((folder / f"{name}.yaml" for folder in (Path(users), shipped_dir()) if (folder / f"{name}.yaml").is_file()), None)
+    source = next((folder / f"{name}.yaml" for folder in folders if (folder / f"{name}.yaml").is_file()), None)
     if source is None:
         raise ConfigurationError(f"no provider profile {name!r}; known: {', '.join(names()) or 'none'}")
     raw = compiled.load(source, check=lambda data: _check(source, data), check_version=compiled.stamp(_FORMAT)[2])
@@ -150,8 +156,8 @@ def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
         raise ConfigurationError(f"{source} holds a literal api_key and others can read it: chmod 600 it")
     settings: dict[str, Any] = {}
     if raw.get("extends"):
-        base = _build(raw["extends"], users, (*seen, name))
-        settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source")}
+        base = _build(raw["extends"], folders, (*seen, name))
+        settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source", "docs")}
         settings["default_headers"] = {**base.default_headers, **raw.get("default_headers", {})}
         settings["default_query"] = {**base.default_query, **raw.get("default_query", {})}
     for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "key_optional", "validation", "auth"):
@@ -166,7 +172,7 @@ def _build(name: str, users: str, seen: tuple[str, ...]) -> Profile:
     overlay = raw.get("overlay") or {}
     settings["overlay_params"] = {**settings.get("overlay_params", {}), **overlay.get("params", {})}
     settings["overlay_schemas"] = {**settings.get("overlay_schemas", {}), **overlay.get("schemas", {})}
-    return Profile(name=name, summary=raw["summary"], source=source, **settings)
+    return Profile(name=name, summary=raw["summary"], source=source, docs=tuple(raw.get("docs", ())), **settings)
 
 
 def _check(source: Path, raw: Any) -> None:

@@ -290,3 +290,17 @@ def test_off_checks_only_what_cannot_be_sent(fault):
 def test_an_unknown_level_is_refused():
     with pytest.raises(ConfigurationError, match="validation must be one of"):
         Client(api_key="k", validation="lenient")
+
+
+def test_the_docs_site_shows_each_provider_beside_the_official_operation():
+    from pathlib import Path
+
+    site = Path(__file__).resolve().parents[1] / "docs" / "site"
+    chat = (site / "chat.html").read_text()
+    section = chat[chat.index('id="chat.completions.create"'):]
+    section = section[: section.index("</section>")]
+    assert '<a href="providers.html#vllm"><code>vllm</code></a> adds <code>top_k</code> (integer)' in section
+    assert "routes it to <code>/deployments/{model}/chat/completions</code>" in section
+    providers = (site / "providers.html").read_text()
+    assert all(f'id="{name}"' in providers for name in SHIPPED)
+    assert "Widens <code>chat.yaml#/ChatCompletionRequestMessage</code>" in providers
