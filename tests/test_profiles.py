@@ -304,3 +304,41 @@ def test_the_docs_site_shows_each_provider_beside_the_official_operation():
     providers = (site / "providers.html").read_text()
     assert all(f'id="{name}"' in providers for name in SHIPPED)
     assert "Widens <code>chat.yaml#/ChatCompletionRequestMessage</code>" in providers
+
+
+# -- every preset on the wire --------------------------------------------------------------------
+PRESET_AUTH = {  # profile -> (header the key travels in, its value for key "k-0123456789") or None
+    "openai": ("authorization", "Bearer k-0123456789"),
+    "azure": ("api-key", "k-0123456789"),
+    "azure-v1": ("api-key", "k-0123456789"),
+    "vllm": ("authorization", "Bearer k-0123456789"),
+    "litellm": ("authorization", "Bearer k-0123456789"),
+    "llamacpp": ("authorization", "Bearer k-0123456789"),
+    "compatible": ("authorization", "Bearer k-0123456789"),
+    "ollama": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRESET_AUTH))
+def test_every_preset_on_the_wire(fault, name):
+    with Client(profile=name, base_url=fault.url + "/v1" if name not in ("azure", "azure-v1") else fault.url,
+                api_key="k-0123456789", max_retries=0) as client:
+        seen = _one(fault, client, "chat.completions.create", CHAT)
+    headers = dict(seen.headers)
+    expected = PRESET_AUTH[name]
+    if expected is None:
+        assert "authorization" not in headers and "api-key" not in headers
+    else:
+        assert headers[expected[0]] == expected[1]
+    route = {"azure": "/openai/deployments/dep1/chat/completions?api-version=2024-10-21",
+             "azure-v1": "/openai/v1/chat/completions"}.get(name, "/v1/chat/completions")
+    assert seen.target == route
+
+
+def test_azure_on_your_data_is_typed(fault):
+    with Client(profile="azure", base_url=fault.url, api_key="k", max_retries=0) as client:
+        with pytest.raises(ValidationError, match=r"\$\.data_sources\[0\]"):
+            client.call("chat.completions.create", {**CHAT, "data_sources": [{"type": "azure_search"}]})
+        seen = _one(fault, client, "chat.completions.create",
+                    {**CHAT, "data_sources": [{"type": "azure_search", "parameters": {"index_name": "i"}}]})
+    assert b"azure_search" in seen.raw
