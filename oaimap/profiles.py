@@ -20,6 +20,7 @@ import marshal
 import os
 import stat
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 
 from . import compiled
 from .errors import ConfigurationError, SpecError
+from .host import Secret
 
 if TYPE_CHECKING:
     from .specs import Operation
@@ -51,7 +53,7 @@ class Profile:
     base_url_env: str | None = None
     base_path: str | None = None
     api_key_env: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: Secret | None = None  # a user profile's literal key, held like every key
     key_optional: bool = False
     validation: str | None = None  # the level clients of this profile validate at, unless told
     auth: Any = "bearer"
@@ -62,7 +64,7 @@ class Profile:
     overlay_params: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     overlay_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def variant(self) -> str:
         """``name-digest`` of the overlay, or "" for a profile without one: operations
         with the same variant validate alike (their bundled schemas are cached under it)."""
@@ -160,9 +162,11 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
         settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source", "docs")}
         settings["default_headers"] = {**base.default_headers, **raw.get("default_headers", {})}
         settings["default_query"] = {**base.default_query, **raw.get("default_query", {})}
-    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "api_key", "key_optional", "validation", "auth"):
+    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "key_optional", "validation", "auth"):
         if key in raw:
             settings[key] = raw[key]
+    if raw.get("api_key") is not None:
+        settings["api_key"] = Secret(raw["api_key"])
     settings.setdefault("default_headers", dict(raw.get("default_headers", {})))
     settings.setdefault("default_query", dict(raw.get("default_query", {})))
     if "serves" in raw:

@@ -136,6 +136,7 @@ def test_a_literal_key_needs_a_file_only_its_owner_reads(fault, tmp_path):
     with Client(profile="mine", max_retries=0) as client:
         seen = _one(fault, client, "models.list", {}, {"object": "list", "data": []})
     assert dict(seen.headers)["authorization"] == "Bearer sk-literal-0123"
+    assert "sk-literal" not in repr(profiles.load("mine"))
 
 
 def test_a_broken_or_unknown_profile_is_a_clear_error(tmp_path):
