@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from oaimap.profiles import in_folder
 from oaimap.specs import Operation, SpecRegistry
 
 from ._resolve import Alt, Resolver, load_families, payload_params, required_keys, shape
@@ -290,6 +291,7 @@ def render_typed(specs_dir: Path, package: Path) -> str:
     ]
     for op in ops:
         out.append("\n" + op.typed_dicts() + "\n")
+    out.extend(_provider_payloads(specs_dir, ops, resolver, taken))
     # mypy tries overloads in order, ~0.1 ms each, so the ops people call most go first:
     # the ones with a seed (Node-RED) alias; the admin API and beta routes come after.
     ordered = sorted(ops, key=lambda o: not o.op.aliases)
@@ -305,6 +307,28 @@ def render_typed(specs_dir: Path, package: Path) -> str:
         pages = [sig for op in ordered if (sig := op.paginate_overload(is_async))]
         out.append(_methods("paginate", pages, False))
     return "".join(out)
+
+
+def _provider_payloads(specs_dir: Path, ops: list[_Op], resolver: Resolver, taken: set[str]) -> list[str]:
+    """Beside each official payload, what a provider profile's overlay adds to it: a
+    subclass (``ChatCompletionsCreateForVllmPayload``) that type-checks wherever the
+    official payload does. A parameter a provider widens cannot be retyped in a subclass;
+    a comment names it."""
+    out = []
+    for profile in in_folder(specs_dir / "profiles"):
+        for op in ops:
+            official = op.op.params_in("body")
+            theirs = profile.apply(op.op).params_in("body")
+            added = [(k, py_type(shape(resolver, v, profile.source)), False) for k, v in theirs.items() if k not in official]
+            widened = sorted(k for k, v in theirs.items() if k in official and official[k] != v)
+            if not added and not widened:
+                continue
+            name = _class_name(f"{op.op.name}.for.{profile.name.replace('-', '_')}", taken)
+            header = f"# The {profile.name!r} profile's view of {op.op.name}"
+            header += f"; it also widens: {', '.join(widened)}\n" if widened else "\n"
+            cls = _typed_dict(name, added).replace("(TypedDict, total=False)", f"({op.class_name}, total=False)")
+            out.append(f"\n{header}{cls}\n")
+    return out
 
 
 # -- oaimap/__init__.pyi ------------------------------------------------------------------

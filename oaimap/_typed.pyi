@@ -2943,6 +2943,101 @@ class WebhooksUnwrapPayload(TypedDict, total=False):
     tolerance: int | None
 
 
+# The 'azure' profile's view of chat.completions.create
+class ChatCompletionsCreateForAzurePayload(ChatCompletionsCreatePayload, total=False):
+    data_sources: list[dict[str, Any]]
+
+
+# The 'litellm' profile's view of chat.completions.create; it also widens: metadata
+class ChatCompletionsCreateForLitellmPayload(ChatCompletionsCreatePayload, total=False):
+    mock_response: str
+    tags: list[str]
+
+
+# The 'litellm' profile's view of completions.create
+class CompletionsCreateForLitellmPayload(CompletionsCreatePayload, total=False):
+    metadata: dict[str, Any] | None
+    mock_response: str
+    tags: list[str]
+
+
+# The 'litellm' profile's view of embeddings.create
+class EmbeddingsCreateForLitellmPayload(EmbeddingsCreatePayload, total=False):
+    metadata: dict[str, Any] | None
+    mock_response: str
+    tags: list[str]
+
+
+# The 'litellm' profile's view of responses.create; it also widens: metadata
+class ResponsesCreateForLitellmPayload(ResponsesCreatePayload, total=False):
+    mock_response: str
+    tags: list[str]
+
+
+# The 'llamacpp' profile's view of chat.completions.create
+class ChatCompletionsCreateForLlamacppPayload(ChatCompletionsCreatePayload, total=False):
+    top_k: int
+    min_p: float
+    repeat_penalty: float
+    mirostat: Literal[0, 1, 2]
+    grammar: str
+    json_schema: dict[str, Any]
+    cache_prompt: bool
+    n_probs: int
+
+
+# The 'llamacpp' profile's view of completions.create
+class CompletionsCreateForLlamacppPayload(CompletionsCreatePayload, total=False):
+    top_k: int
+    min_p: float
+    repeat_penalty: float
+    mirostat: Literal[0, 1, 2]
+    grammar: str
+    json_schema: dict[str, Any]
+    cache_prompt: bool
+    n_probs: int
+
+
+# The 'vllm' profile's view of chat.completions.create
+class ChatCompletionsCreateForVllmPayload(ChatCompletionsCreatePayload, total=False):
+    top_k: int
+    min_p: float
+    repetition_penalty: float
+    length_penalty: float
+    min_tokens: int
+    stop_token_ids: list[int]
+    ignore_eos: bool
+    skip_special_tokens: bool
+    guided_json: dict[str, Any] | str
+    guided_regex: str
+    guided_choice: list[str]
+    guided_grammar: str
+    chat_template: str
+    chat_template_kwargs: dict[str, Any]
+    add_generation_prompt: bool
+    continue_final_message: bool
+
+
+# The 'vllm' profile's view of completions.create
+class CompletionsCreateForVllmPayload(CompletionsCreatePayload, total=False):
+    top_k: int
+    min_p: float
+    repetition_penalty: float
+    length_penalty: float
+    min_tokens: int
+    stop_token_ids: list[int]
+    ignore_eos: bool
+    skip_special_tokens: bool
+    guided_json: dict[str, Any] | str
+    guided_regex: str
+    guided_choice: list[str]
+    guided_grammar: str
+    chat_template: str
+    chat_template_kwargs: dict[str, Any]
+    add_generation_prompt: bool
+    continue_final_message: bool
+
+
 
 class Client(_Client):
     def __enter__(self) -> Self: ...

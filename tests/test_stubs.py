@@ -308,3 +308,27 @@ def test_init_stub_follows_the_lazy_exports():
         if name != "__version__":
             assert f"import {name} as {name}\n" in init
     assert "from ._typed import Client as Client\n" in init
+
+
+PROVIDER = textwrap.dedent(
+    '''
+    from typing import TYPE_CHECKING
+    from oaimap import Client
+
+    if TYPE_CHECKING:
+        from oaimap._typed import ChatCompletionsCreateForVllmPayload
+
+    client = Client(profile="vllm")
+    payload: "ChatCompletionsCreateForVllmPayload" = {"model": "m", "messages": [], "top_k": 20, "guided_choice": ["a"]}
+    reveal_type(client.call("chat.completions.create", payload))  # T dict[str, Any] | oaimap.sse.Stream
+    wrong: "ChatCompletionsCreateForVllmPayload" = {"model": "m", "messages": [], "top_k": "twenty"}  # E provider key typed
+    '''
+)
+
+
+def test_a_provider_payload_type_checks_where_the_official_one_does(tmp_path, cache_dir):
+    snippet = tmp_path / "provider_calls.py"
+    snippet.write_text(PROVIDER)
+    output, status = run_mypy(cache_dir, str(snippet))
+    assert sorted(errors_by_line(output, snippet)) == sorted(marked_lines(PROVIDER, "E")), output[:4000]
+    assert revealed(output, snippet) == marked_lines(PROVIDER, "T")
