@@ -103,7 +103,7 @@ def _guard_logs(client: _Core) -> None:
 
 
 def _profile_settings(
-    profile: Profile, given: Mapping[str, Any], api_key_env: str | None, env: Mapping[str, str]
+    profile: Profile, given: Mapping[str, Any], api_key_env: str | None, env: Mapping[str, str], values: Mapping[str, str]
 ) -> dict[str, Any]:
     """The service host's settings with ``profile`` filling what the caller left out."""
     auth_name, auth_in = profile.auth_settings()
@@ -113,7 +113,7 @@ def _profile_settings(
     if profile.key_optional and key is None and not env.get(key_env) and not explicit_auth:
         auth_in = "none"  # a local server started without a key
     return dict(
-        base_url=profile.resolve_base_url(given["base_url"], env),
+        base_url=profile.resolve_base_url(given["base_url"], env, values),
         api_key=key,
         api_key_env=key_env,
         auth_name=given["auth_name"] if explicit_auth else auth_name,
@@ -147,6 +147,7 @@ class _Core:
         *,
         base_url: str | None = None,
         profile: str | None = None,
+        profile_vars: Mapping[str, str] | None = None,
         api_key_env: str | None = None,
         auth_header: str | None = None,
         auth_query: str | None = None,
@@ -175,7 +176,7 @@ class _Core:
                 default_query=default_query,
             )
             if self.profile is not None:
-                settings.update(_profile_settings(self.profile, settings, api_key_env, os.environ))
+                settings.update(_profile_settings(self.profile, settings, api_key_env, os.environ, profile_vars or {}))
             host = ServiceHost.create(
                 **settings, organization=organization, project=project, webhook_secret=webhook_secret
             )

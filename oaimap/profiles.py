@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import stat
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -50,6 +51,7 @@ class Profile:
     source: Path
     docs: tuple[str, ...] = ()
     base_url: str | None = None
+    vars: Mapping[str, str] = field(default_factory=dict)  # base_url placeholder -> env variable
     base_url_env: str | None = None
     base_path: str | None = None
     api_key_env: str | None = None
@@ -95,14 +97,28 @@ class Profile:
                 return rewrite.path.replace("{route}", route)
         return route
 
-    def resolve_base_url(self, given: str | None, env: Mapping[str, str]) -> str | None:
-        """The base URL: the caller's, else the profile's variable, else its default; a
-        URL without a path gets ``base_path`` (``https://res.openai.azure.com`` ->
-        ``.../openai``)."""
-        base = given or (env.get(self.base_url_env) if self.base_url_env else None) or self.base_url
+    def resolve_base_url(self, given: str | None, env: Mapping[str, str], values: Mapping[str, str]) -> str | None:
+        """The base URL: the caller's, else the profile's variable, else its default with
+        its ``{placeholders}`` filled (from ``values``, else the environment variables
+        ``vars`` names); a URL without a path gets ``base_path``
+        (``https://res.openai.azure.com`` -> ``.../openai``)."""
+        base = given or (env.get(self.base_url_env) if self.base_url_env else None)
+        if not base and self.base_url:
+            base = self._filled(self.base_url, env, values)
         if base and self.base_path and urlsplit(base).path in ("", "/"):
             base = base.rstrip("/") + self.base_path
         return base
+
+    def _filled(self, template: str, env: Mapping[str, str], values: Mapping[str, str]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            value = values.get(name) or (env.get(self.vars[name]) if name in self.vars else None)
+            if not value:
+                where = f" or set {self.vars[name]}" if name in self.vars else ""
+                raise ConfigurationError(f"the {self.name!r} profile's base URL needs {name}: pass profile_vars={{{name!r}: ...}}{where}, or base_url=...")
+            return value
+
+        return re.sub(r"{([A-Za-z_][A-Za-z0-9_]*)}", fill, template)
 
     def auth_settings(self) -> tuple[str | None, str]:
         """(header or query name, "header" | "query" | "none") for the service host."""
@@ -162,7 +178,7 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
         settings = {key: getattr(base, key) for key in Profile.__dataclass_fields__ if key not in ("name", "summary", "source", "docs")}
         settings["default_headers"] = {**base.default_headers, **raw.get("default_headers", {})}
         settings["default_query"] = {**base.default_query, **raw.get("default_query", {})}
-    for key in ("base_url", "base_url_env", "base_path", "api_key_env", "key_optional", "validation", "auth"):
+    for key in ("base_url", "vars", "base_url_env", "base_path", "api_key_env", "key_optional", "validation", "auth"):
         if key in raw:
             settings[key] = raw[key]
     if raw.get("api_key") is not None:

@@ -343,3 +343,12 @@ def test_azure_on_your_data_is_typed(fault):
         seen = _one(fault, client, "chat.completions.create",
                     {**CHAT, "data_sources": [{"type": "azure_search", "parameters": {"index_name": "i"}}]})
     assert b"azure_search" in seen.raw
+
+
+def test_azure_from_the_resource_name(monkeypatch):
+    assert Client(profile="azure", profile_vars={"resource": "myres"}, api_key="k").host.base_url == "https://myres.openai.azure.com/openai"
+    monkeypatch.setenv("AZURE_OPENAI_RESOURCE", "envres")
+    assert Client(profile="azure-v1", api_key="k").host.base_url == "https://envres.openai.azure.com/openai/v1"
+    monkeypatch.delenv("AZURE_OPENAI_RESOURCE")
+    with pytest.raises(ConfigurationError, match="needs resource: pass profile_vars=.*AZURE_OPENAI_RESOURCE"):
+        Client(profile="azure", api_key="k")
