@@ -541,6 +541,8 @@ def render_providers(providers: Sequence[Profile], css: str) -> str:
             out.append(f"<li>Validation: <code>{escape(profile.validation)}</code></li>\n")
         serves = ", ".join(f"<code>{escape(p)}</code>" for p in profile.serves) if profile.serves else "every operation"
         out.append(f"<li>Serves: {serves}</li>\n")
+        for pattern, ends in profile.stream_end.items():
+            out.append(f"<li>Streams of <code>{escape(pattern)}</code> end with " + ", ".join(f"<code>{escape(e)}</code>" for e in ends) + "</li>\n")
         for route in profile.routes:
             ops = ", ".join(f"<code>{escape(p)}</code>" for p in route.operations)
             out.append(f"<li>Route <code>{escape(route.path)}</code> for {ops}</li>\n")

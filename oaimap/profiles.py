@@ -6,7 +6,7 @@ A profile (``specs/profiles/<name>.yaml``, or the user's own in
 resource URL), how it authenticates (bearer, a header, a query parameter, none; the
 environment variable holding the key), which default headers and query it needs
 (Azure's ``api-version``), which operations it serves (others fail before anything is
-sent), how it rewrites routes (Azure's ``/deployments/{model}/...``) and its schema
+sent), what ends its streams, how it rewrites routes (Azure's ``/deployments/{model}/...``) and its schema
 overlay: the parameters it adds or widens and the union branches and enum values it adds
 to shared definitions (content part types, roles), so validation checks the provider's
 real contract (:meth:`Profile.apply`). A user profile
@@ -63,6 +63,7 @@ class Profile:
     default_query: Mapping[str, str] = field(default_factory=dict)
     serves: tuple[str, ...] | None = None
     routes: tuple[Route, ...] = ()
+    stream_end: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # pattern -> ending events
     overlay_params: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     overlay_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -70,9 +71,10 @@ class Profile:
     def variant(self) -> str:
         """``name-digest`` of the overlay, or "" for a profile without one: operations
         with the same variant validate alike (their bundled schemas are cached under it)."""
-        if not self.overlay_params and not self.overlay_schemas:
+        if not self.overlay_params and not self.overlay_schemas and not self.stream_end:
             return ""
-        return f"{self.name}-{compiled.digest(marshal.dumps((dict(self.overlay_params), dict(self.overlay_schemas))))[:12]}"
+        settings = (dict(self.overlay_params), dict(self.overlay_schemas), dict(self.stream_end))
+        return f"{self.name}-{compiled.digest(marshal.dumps(settings))[:12]}"
 
     def apply(self, op: Operation) -> Operation:
         """``op`` as this provider takes it: the overlay's parameters added (or replacing
@@ -85,7 +87,8 @@ class Profile:
             if fnmatchcase(op.name, pattern):
                 for location, added in locations.items():
                     params.setdefault(location, {}).update(added)
-        return replace(op, params=params, variant=variant, schema_patches=dict(self.overlay_schemas))
+        stream_end = next((ends for pattern, ends in self.stream_end.items() if fnmatchcase(op.name, pattern)), op.stream_end)
+        return replace(op, params=params, variant=variant, schema_patches=dict(self.overlay_schemas), stream_end=stream_end)
 
     def serves_operation(self, name: str) -> bool:
         return self.serves is None or any(fnmatchcase(name, pattern) for pattern in self.serves)
@@ -187,6 +190,8 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
     settings.setdefault("default_query", dict(raw.get("default_query", {})))
     if "serves" in raw:
         settings["serves"] = tuple(raw["serves"])
+    if "stream_end" in raw:
+        settings["stream_end"] = {**settings.get("stream_end", {}), **{k: tuple(v) for k, v in raw["stream_end"].items()}}
     if "routes" in raw:
         settings["routes"] = tuple(Route(tuple(r["operations"]), r["path"]) for r in raw["routes"])
     overlay = raw.get("overlay") or {}

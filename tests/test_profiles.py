@@ -352,3 +352,24 @@ def test_azure_from_the_resource_name(monkeypatch):
     monkeypatch.delenv("AZURE_OPENAI_RESOURCE")
     with pytest.raises(ConfigurationError, match="needs resource: pass profile_vars=.*AZURE_OPENAI_RESOURCE"):
         Client(profile="azure", api_key="k")
+
+
+def test_a_profile_says_how_its_streams_end(fault, tmp_path):
+    from faultserver import sse
+
+    from oaimap import StreamError
+
+    chunk = json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    _user_profile(tmp_path, "strict-done", {"profile": "strict-done", "summary": "Always sends [DONE].",
+                                            "extends": "compatible", "stream_end": {"chat.completions.*": ["[DONE]"]}})
+    request = {**CHAT, "stream": True}
+    with Client(base_url=fault.url + "/v1", api_key="k", max_retries=0) as client:  # a finish_reason suffices
+        fault.cue(sse(f"data: {chunk}\n\n"))
+        assert [c["choices"][0]["finish_reason"] for c in client.call("chat.completions.create", request)] == ["stop"]
+    with Client(profile="strict-done", base_url=fault.url + "/v1", api_key="k", max_retries=0) as client:
+        fault.cue(sse(f"data: {chunk}\n\n"))
+        with pytest.raises(StreamError, match=r"expected \[DONE\].*cut short"):
+            list(client.call("chat.completions.create", request))
+        fault.cue(sse(f"data: {chunk}\n\n", "data: [DONE]\n\n"))
+        assert len(list(client.call("chat.completions.create", request))) == 1
