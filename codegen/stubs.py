@@ -159,7 +159,7 @@ class _Op:
         names = [op.name, *op.other_names, *op.aliases]
         groups: list[tuple[list[str], str | None]]  # names, return override
         if op.returns == "page" and op.aliases and not op.helper:
-            groups = [([op.name, *op.other_names], None), (list(op.aliases), "list[Any]")]
+            groups = [([op.name, *op.other_names], None), (list(op.aliases), "JsonList")]
         else:
             groups = [(names, None)]
         base_return = self._return(stream)
@@ -180,7 +180,7 @@ class _Op:
             elif op.returns == "binary" and not op.helper:
                 out.append(
                     f"name: {literal}, {self._payload(self.class_name, self.has_required)}, "
-                    f"**options: Unpack[SaveOptions]) -> Path"
+                    f"**options: Unpack[SaveOptions]) -> SavedFile"
                 )
                 out.append(
                     f"name: {literal}, {self._payload(self.class_name, self.has_required)}, "
@@ -198,11 +198,11 @@ class _Op:
         if op.helper and op.helper.get("kind") == "websocket":
             return "Any"
         return {
-            "json": "dict[str, Any]",
-            "page": "dict[str, Any]",
+            "json": "JsonObject",
+            "page": "JsonObject",
             "sse": stream,
-            "binary": "bytes",
-            "text": "str",
+            "binary": "BytesResult",
+            "text": "TextResult",
             "empty": "None",
         }.get(op.returns, "Any")
 
@@ -282,6 +282,7 @@ def render_typed(specs_dir: Path, package: Path) -> str:
         "from typing_extensions import Required, Self, TypeAlias, Unpack\n\n",
         "from .client import AsyncClient as _AsyncClient\n",
         "from .client import Client as _Client\n",
+        "from .meta import BytesResult, JsonList, JsonObject, SavedFile, TextResult\n",
         "from .sse import AsyncStream, Stream\n\n",
         "FileInput: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, Any] | tuple[str, Any, str]\n\n",
         "class CallOptions(TypedDict, total=False):\n",

@@ -31,6 +31,7 @@ from .errors import (
     undecodable_body,
 )
 from .host import KeyProvider, ServiceHost
+from .meta import CallMeta, attach
 from .profiles import PROFILE_ENV, Profile
 from .profiles import load as load_profile
 from .retries import RetryPolicy
@@ -264,6 +265,10 @@ class _Core:
             return wait if deadline.allows(wait) else None
         return None
 
+    @staticmethod
+    def _meta(call: PreparedCall, response: httpx.Response) -> CallMeta:
+        return CallMeta(call.op.name, response, call.retries, time.monotonic() - call.started)
+
     def _renews_key(self, response: httpx.Response, renewed: bool) -> bool:
         """A 401 with a key from a provider is retried once, with the key asked for again."""
         return response.status_code == 401 and self.host.rotates_key and not renewed
@@ -363,11 +368,13 @@ class Client(_Core):
             call.close()
             raise
         if call.sse:
-            return Stream(op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact)
+            stream = Stream(op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact)
+            stream.meta = self._meta(call, response)
+            return stream
         try:
             if opts.output is not None:
-                return _save(response, Path(opts.output), self._failure(call, "download interrupted"))
-            return self._parse(op, response, via_alias)
+                return attach(_save(response, Path(opts.output), self._failure(call, "download interrupted")), self._meta(call, response))
+            return attach(self._parse(op, response, via_alias), self._meta(call, response))
         finally:
             response.close()
             call.close()
@@ -390,6 +397,7 @@ class Client(_Core):
                 continue
             self._log(call, response, retries)
             if response.is_success:
+                call.retries = retries
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 response.close()
@@ -499,13 +507,16 @@ class AsyncClient(_Core):
             call.close()
             raise
         if call.sse:
-            return AsyncStream(
+            stream = AsyncStream(
                 op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact
             )
+            stream.meta = self._meta(call, response)
+            return stream
         try:
             if opts.output is not None:
-                return await _asave(response, Path(opts.output), self._failure(call, "download interrupted"))
-            return self._parse(op, response, via_alias)
+                saved = await _asave(response, Path(opts.output), self._failure(call, "download interrupted"))
+                return attach(saved, self._meta(call, response))
+            return attach(self._parse(op, response, via_alias), self._meta(call, response))
         finally:
             await response.aclose()
             call.close()
@@ -528,6 +539,7 @@ class AsyncClient(_Core):
                 continue
             self._log(call, response, retries)
             if response.is_success:
+                call.retries = retries
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 await response.aclose()

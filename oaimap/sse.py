@@ -23,12 +23,15 @@ import codecs
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator
 
 import httpx
 
 from .errors import APIConnectionError, APITimeoutError, StreamError
 from .specs import Operation
+
+if TYPE_CHECKING:
+    from .meta import CallMeta
 
 TransportFailure = Callable[[httpx.RequestError], APIConnectionError]
 
@@ -202,6 +205,7 @@ class _StreamBase:
         self._failure = failure or _default_failure(op)
         self._redact = redact
         self._started = False
+        self.meta: CallMeta | None = None  # set by the client: status, headers, request id, rate limits
 
     def _start(self) -> _EventReader:
         if self._started:
@@ -220,6 +224,7 @@ class _StreamBase:
 
     @property
     def request_id(self) -> str | None:
+        """The answer's ``x-request-id`` (also ``meta.request_id``)."""
         return self.response.headers.get("x-request-id")
 
 

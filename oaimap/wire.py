@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -88,6 +89,8 @@ class PreparedCall:
     sse: bool  # the answer is an event stream
     streaming: bool  # the body must be read incrementally (SSE or binary to a file)
     files: ExitStack
+    started: float = field(default_factory=time.monotonic)  # when the call began (meta.elapsed)
+    retries: int = 0  # attempts after the first, once the answer is in
 
     def close(self) -> None:
         self.files.close()

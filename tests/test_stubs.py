@@ -81,22 +81,24 @@ GOOD = textwrap.dedent(
 
     client = Client(api_key="sk-test")
     client.call("responses.create", {"model": "gpt-4.1-mini", "input": "hi"})
-    reveal_type(client.call("responses.create", {"model": "m", "input": "hi"}))  # T dict[str, Any]
+    reveal_type(client.call("responses.create", {"model": "m", "input": "hi"}))  # T oaimap.meta.JsonObject
     reveal_type(client.call("createModelResponse", {"model": "m", "input": "hi", "stream": True}))  # T oaimap.sse.Stream
-    reveal_type(client.call("responses.input_items.list", {"response_id": "r", "order": "asc"}))  # T dict[str, Any]
-    reveal_type(client.call("listInputItems", {"response_id": "r"}))  # T list[Any]
-    reveal_type(client.call("responses.input_tokens.count"))  # T dict[str, Any]
-    reveal_type(client.call("responses.delete", {"response_id": "r"}, timeout=5, max_retries=0))  # T dict[str, Any]
+    reveal_type(client.call("responses.input_items.list", {"response_id": "r", "order": "asc"}))  # T oaimap.meta.JsonObject
+    reveal_type(client.call("listInputItems", {"response_id": "r"}))  # T oaimap.meta.JsonList
+    reveal_type(client.call("responses.input_tokens.count"))  # T oaimap.meta.JsonObject
+    reveal_type(client.call("responses.delete", {"response_id": "r"}, timeout=5, max_retries=0))  # T oaimap.meta.JsonObject
     reveal_type(client.paginate("responses.input_items.list", {"response_id": "r"}))  # T typing.Iterator[Any]
+    reveal_type(client.call("responses.retrieve", {"response_id": "r"}).meta.request_id)  # T str | None
+    reveal_type(client.call("listInputItems", {"response_id": "r"}).meta.rate_limits.reset_tokens)  # T float | None
     with Client() as scoped:
-        reveal_type(scoped.call("responses.retrieve", {"response_id": "r"}))  # T dict[str, Any]
+        reveal_type(scoped.call("responses.retrieve", {"response_id": "r"}))  # T oaimap.meta.JsonObject
 
     def stream_flag(flag: bool) -> None:
-        reveal_type(client.call("responses.create", {"model": "m", "stream": flag}))  # T dict[str, Any] | oaimap.sse.Stream
+        reveal_type(client.call("responses.create", {"model": "m", "stream": flag}))  # T oaimap.meta.JsonObject | oaimap.sse.Stream
 
     async def main() -> None:
         async with AsyncClient() as aclient:
-            reveal_type(await aclient.call("responses.create", {"model": "m", "input": "hi"}))  # T dict[str, Any]
+            reveal_type(await aclient.call("responses.create", {"model": "m", "input": "hi"}))  # T oaimap.meta.JsonObject
             events = await aclient.call("responses.create", {"model": "m", "input": "hi", "stream": True})
             reveal_type(events)  # T oaimap.sse.AsyncStream
             async for item in aclient.paginate("listInputItems", {"response_id": "r"}):
@@ -192,13 +194,13 @@ SYNTH_GOOD = textwrap.dedent(
 
     c = Client()
     reveal_type(c.call("synth.things.create", {"name": "n", "stream": True}))  # T synthpkg.sse.Stream
-    reveal_type(c.call("createThing", {"name": "n", "kind": None, "size": 2, "mode": {"level": 1}}))  # T dict[str, Any]
-    reveal_type(c.call("synth.things.create", {"name": "n", "upload": b"data", "tags": ["red"], "ratio": 0.5, "OpenAI-Beta": "x=1"}))  # T dict[str, Any]
-    reveal_type(c.call("synth.things.list", {"from": 3}))  # T dict[str, Any]
-    reveal_type(c.call("listThings"))  # T list[Any]
-    reveal_type(c.call("synth.things.content", {"thing_id": "t"}))  # T bytes
-    reveal_type(c.call("synth.things.content", {"thing_id": "t"}, output="thing.bin"))  # T pathlib.Path
-    reveal_type(c.call("synth.things.describe", {"thing_id": "t"}))  # T str
+    reveal_type(c.call("createThing", {"name": "n", "kind": None, "size": 2, "mode": {"level": 1}}))  # T synthpkg.meta.JsonObject
+    reveal_type(c.call("synth.things.create", {"name": "n", "upload": b"data", "tags": ["red"], "ratio": 0.5, "OpenAI-Beta": "x=1"}))  # T synthpkg.meta.JsonObject
+    reveal_type(c.call("synth.things.list", {"from": 3}))  # T synthpkg.meta.JsonObject
+    reveal_type(c.call("listThings"))  # T synthpkg.meta.JsonList
+    reveal_type(c.call("synth.things.content", {"thing_id": "t"}))  # T synthpkg.meta.BytesResult
+    reveal_type(c.call("synth.things.content", {"thing_id": "t"}, output="thing.bin"))  # T synthpkg.meta.SavedFile
+    reveal_type(c.call("synth.things.describe", {"thing_id": "t"}))  # T synthpkg.meta.TextResult
     reveal_type(c.call("synth.events.follow"))  # T synthpkg.sse.Stream
     reveal_type(c.call("connectLive", {"action": "connect"}))  # T Any
     reveal_type(c.paginate("listThings", {"limit": 5}))  # T typing.Iterator[Any]
@@ -238,6 +240,7 @@ def synth_package(tmp_path_factory) -> Path:
     (package / "client.pyi").write_text(FAKE_CLIENT)
     (package / "sse.pyi").write_text(FAKE_SSE)
     (package / "wire.py").write_text(FAKE_WIRE)
+    (package / "meta.py").write_text((ROOT / "oaimap" / "meta.py").read_text())
     (package / "_typed.pyi").write_text(stubs.render_typed(SYNTH, package))
     return root
 
@@ -320,7 +323,7 @@ PROVIDER = textwrap.dedent(
 
     client = Client(profile="vllm")
     payload: "ChatCompletionsCreateForVllmPayload" = {"model": "m", "messages": [], "top_k": 20, "guided_choice": ["a"]}
-    reveal_type(client.call("chat.completions.create", payload))  # T dict[str, Any] | oaimap.sse.Stream
+    reveal_type(client.call("chat.completions.create", payload))  # T oaimap.meta.JsonObject | oaimap.sse.Stream
     wrong: "ChatCompletionsCreateForVllmPayload" = {"model": "m", "messages": [], "top_k": "twenty"}  # E provider key typed
     '''
 )
