@@ -12,6 +12,7 @@ import time
 import urllib.request
 import uuid
 import weakref
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mapping
@@ -44,7 +45,8 @@ from .wire import CallOptions, PreparedCall, RequestBuilder
 if TYPE_CHECKING:
     from . import live
 
-LIVE_LOGGER = "oaimap.live"  # the websockets library logs handshakes here (oaimap.live)
+LIVE_LOGGER = "oaimap.live"
+HOOK_EVENTS = ("before_call", "after_call", "on_retry")  # the websockets library logs handshakes here (oaimap.live)
 
 log = logging.getLogger("oaimap")
 
@@ -192,6 +194,7 @@ class _Core:
         self.specs.refresh()  # spec files edited since they were read take effect now
         self._builder = RequestBuilder(host, self.profile)
         self._variants: dict[Operation, Operation] = {}  # official operation -> the profile's view
+        self._hooks: dict[str, list[Callable[..., Any]]] = {}  # event -> functions (client.on)
         _guard_logs(self)
 
     def __repr__(self) -> str:
@@ -212,6 +215,43 @@ class _Core:
         if options.output is not None and op.returns != "binary":
             raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def on(self, event: str, fn: Callable[..., Any] | None = None) -> Any:
+        """Register ``fn`` for ``event`` (also usable as ``@client.on("after_call")``).
+
+        Hooks are plain functions called with keyword arguments (accept ``**_`` for
+        those you do not need); an exception in one is logged, never raised into the call:
+
+        * ``before_call(operation, payload, headers)``: before validation; entries put
+          in ``headers`` (a dict) are sent with the request;
+        * ``after_call(operation, meta, result, error)``: once the call has its result
+          (a stream: when it opens) or its error;
+        * ``on_retry(operation, attempt, reason, wait)``: before each retry's wait.
+        """
+        if event not in HOOK_EVENTS:
+            raise ValueError(f"unknown event {event!r}; events: {', '.join(HOOK_EVENTS)}")
+        if fn is None:
+            return lambda f: self.on(event, f)
+        self._hooks.setdefault(event, []).append(fn)
+        return fn
+
+    def _emit(self, event: str, **arguments: Any) -> None:
+        for fn in self._hooks.get(event, ()):
+            try:
+                fn(**arguments)
+            except Exception:  # noqa: BLE001 - a hook's failure is the hook's, never the call's
+                log.warning("oaimap %s hook %r failed", event, fn, exc_info=True)
+
+    def _before_call(self, op: Operation, payload: Any, opts: CallOptions) -> CallOptions:
+        headers: dict[str, str] = {}
+        self._emit("before_call", operation=op.name, payload=payload, headers=headers)
+        return replace(opts, extra_headers={**opts.extra_headers, **headers}) if headers else opts
+
+    def _retrying(self, call: PreparedCall, retries: int, reason: str, wait: float) -> float:
+        """``wait``, after telling the on_retry hooks."""
+        self._emit("on_retry", operation=call.op.name, attempt=retries + 1, reason=reason, wait=wait)
+        return wait
 
     def _resolve(self, name: str) -> tuple[Operation, bool]:
         """The operation called ``name`` as this client's provider profile takes it, and
@@ -353,10 +393,22 @@ class Client(_Core):
         ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body`` (body keys
         sent without schema validation, e.g. parameters newer than the specs when
         type-checked code cannot pass unknown keys), ``idempotency_key``, ``output``
-        (binary answers: a file path to stream into).
+        (binary answers: a file path to stream into), ``validation``.
         """
         op, via_alias = self._resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
+        if not self._hooks:
+            return self._call(op, via_alias, payload, opts)
+        opts = self._before_call(op, payload, opts)
+        try:
+            result = self._call(op, via_alias, payload, opts)
+        except BaseException as exc:
+            self._emit("after_call", operation=op.name, meta=getattr(exc, "meta", None), result=None, error=exc)
+            raise
+        self._emit("after_call", operation=op.name, meta=getattr(result, "meta", None), result=result, error=None)
+        return result
+
+    def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
@@ -392,7 +444,7 @@ class Client(_Core):
             else:
                 failure = None
             if failure is not None:  # decided outside `except`: no httpx context on our error
-                time.sleep(self._wait_after_error(policy, retries, call, failure, deadline))
+                time.sleep(self._retrying(call, retries, type(failure).__name__, self._wait_after_error(policy, retries, call, failure, deadline)))
                 retries += 1
                 continue
             self._log(call, response, retries)
@@ -408,7 +460,7 @@ class Client(_Core):
             wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
-            time.sleep(wait)
+            time.sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))
             retries += 1
 
     def _attempt(self, call: PreparedCall, deadline: Deadline) -> httpx.Response:
@@ -496,6 +548,18 @@ class AsyncClient(_Core):
         """Run one operation by dotted name or seed alias (see :meth:`Client.call`)."""
         op, via_alias = self._resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
+        if not self._hooks:
+            return await self._call(op, via_alias, payload, opts)
+        opts = self._before_call(op, payload, opts)
+        try:
+            result = await self._call(op, via_alias, payload, opts)
+        except BaseException as exc:
+            self._emit("after_call", operation=op.name, meta=getattr(exc, "meta", None), result=None, error=exc)
+            raise
+        self._emit("after_call", operation=op.name, meta=getattr(result, "meta", None), result=result, error=None)
+        return result
+
+    async def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
@@ -534,7 +598,7 @@ class AsyncClient(_Core):
             else:
                 failure = None
             if failure is not None:  # decided outside `except`: no httpx context on our error
-                await _sleep(self._wait_after_error(policy, retries, call, failure, deadline))
+                await _sleep(self._retrying(call, retries, type(failure).__name__, self._wait_after_error(policy, retries, call, failure, deadline)))
                 retries += 1
                 continue
             self._log(call, response, retries)
@@ -550,7 +614,7 @@ class AsyncClient(_Core):
             wait = self._wait_after_status(policy, retries, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
-            await _sleep(wait)
+            await _sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))
             retries += 1
 
     async def _attempt(self, call: PreparedCall, deadline: Deadline) -> httpx.Response:
