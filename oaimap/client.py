@@ -33,6 +33,7 @@ from .errors import (
 )
 from .host import KeyProvider, ServiceHost
 from .meta import CallMeta, attach
+from .usage import Usage
 from .profiles import PROFILE_ENV, Profile
 from .profiles import load as load_profile
 from .retries import RetryPolicy
@@ -195,6 +196,7 @@ class _Core:
         self._builder = RequestBuilder(host, self.profile)
         self._variants: dict[Operation, Operation] = {}  # official operation -> the profile's view
         self._hooks: dict[str, list[Callable[..., Any]]] = {}  # event -> functions (client.on)
+        self.usage = Usage()  # tokens per model over this client's calls
         _guard_logs(self)
 
     def __repr__(self) -> str:
@@ -363,6 +365,7 @@ class _Core:
             data = response.json()
         except ValueError:  # JSON or text decoding: an HTML error page, a truncated proxy reply
             raise undecodable_body(op.name, response, self.host, "JSON") from None
+        self.usage.record(data)
         if op.returns == "page" and via_alias and op.pagination and isinstance(data, dict):
             return data.get(op.pagination.items, [])  # the seed's shape: the first page's list
         return data
@@ -422,6 +425,7 @@ class Client(_Core):
         if call.sse:
             stream = Stream(op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact)
             stream.meta = self._meta(call, response)
+            stream.on_complete = self.usage.record  # the final usage event
             return stream
         try:
             if opts.output is not None:
@@ -575,6 +579,7 @@ class AsyncClient(_Core):
                 op, response, call.close, failure=self._failure(call, "stream interrupted"), redact=self.host.redact
             )
             stream.meta = self._meta(call, response)
+            stream.on_complete = self.usage.record  # the final usage event
             return stream
         try:
             if opts.output is not None:

@@ -206,6 +206,7 @@ class _StreamBase:
         self._redact = redact
         self._started = False
         self.meta: CallMeta | None = None  # set by the client: status, headers, request id, rate limits
+        self.on_complete: Callable[[Any], None] | None = None  # gets the last event of a complete stream
 
     def _start(self) -> _EventReader:
         if self._started:
@@ -216,6 +217,10 @@ class _StreamBase:
     def _values(self, reader: _EventReader, chunk: bytes | None) -> Iterator[Any]:
         """The values of one chunk of the body (``None``: the body ended)."""
         return reader.end_of_body() if chunk is None else reader.feed(chunk)
+
+    def _completed(self, last: Any) -> None:
+        if self.on_complete is not None and last is not None:
+            self.on_complete(last)
 
     def _closed(self) -> None:
         if self._on_close is not None:
@@ -236,14 +241,18 @@ class Stream(_StreamBase):
 
     def _events(self, reader: _EventReader) -> Iterator[Any]:
         chunks = self.response.iter_bytes()
+        last = None
         try:
             while True:
                 chunk = self._next_chunk(chunks)
                 for value in self._values(reader, chunk):
                     if value is _DONE:
+                        self._completed(last)
                         return
+                    last = value
                     yield value
                 if chunk is None:
+                    self._completed(last)
                     return
         finally:
             self.close()
@@ -278,14 +287,18 @@ class AsyncStream(_StreamBase):
 
     async def _events(self, reader: _EventReader) -> AsyncIterator[Any]:
         chunks = self.response.aiter_bytes()
+        last = None
         try:
             while True:
                 chunk = await self._next_chunk(chunks)
                 for value in self._values(reader, chunk):
                     if value is _DONE:
+                        self._completed(last)
                         return
+                    last = value
                     yield value
                 if chunk is None:
+                    self._completed(last)
                     return
         finally:
             await self.aclose()
