@@ -38,7 +38,7 @@ _JSON_TYPES = {
     "any": "Any",
 }
 # Names an option annotation copied from wire.CallOptions may use (imported by the stub).
-_OPTION_NAMES = {"float", "int", "str", "bool", "None", "Any", "Mapping", "Sequence", "Path", "httpx", "os"}
+_OPTION_NAMES = {"float", "int", "str", "bool", "None", "Any", "Mapping", "Sequence", "Path", "httpx", "os", "RetryPolicy"}
 
 
 def render(specs_dir: Path) -> dict[Path, str]:
@@ -283,6 +283,7 @@ def render_typed(specs_dir: Path, package: Path) -> str:
         "from .client import AsyncClient as _AsyncClient\n",
         "from .client import Client as _Client\n",
         "from .meta import BytesResult, JsonList, JsonObject, SavedFile, TextResult\n",
+        "from .retries import RetryPolicy\n",
         "from .sse import AsyncStream, Stream\n\n",
         "FileInput: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, Any] | tuple[str, Any, str]\n\n",
         "class CallOptions(TypedDict, total=False):\n",

@@ -21,6 +21,8 @@ _EXPORTS = {
     "MAX_INT": "sendable",
     "MAX_PATH_PARAM": "sendable",
     "Profile": "profiles",
+    "RetryPolicy": "retries",
+    "RetryBudget": "retries",
 }
 
 
@@ -51,6 +53,8 @@ __all__ = [
     "SpecError",
     "UnsupportedOperationError",
     "Profile",
+    "RetryPolicy",
+    "RetryBudget",
     "UnknownOperationError",
     "ConfigurationError",
     "APIError",

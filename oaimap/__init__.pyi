@@ -30,6 +30,8 @@ from .errors import WebSocketError as WebSocketError
 from .errors import WebhookVerificationError as WebhookVerificationError
 from .host import ServiceHost as ServiceHost
 from .profiles import Profile as Profile
+from .retries import RetryBudget as RetryBudget
+from .retries import RetryPolicy as RetryPolicy
 from .sendable import MAX_INT as MAX_INT
 from .sendable import MAX_NESTING as MAX_NESTING
 from .sendable import MAX_PATH_PARAM as MAX_PATH_PARAM
@@ -53,6 +55,8 @@ __all__ = [
     "SpecError",
     "UnsupportedOperationError",
     "Profile",
+    "RetryPolicy",
+    "RetryBudget",
     "UnknownOperationError",
     "ConfigurationError",
     "APIError",

@@ -15,6 +15,7 @@ from typing_extensions import Required, Self, TypeAlias, Unpack
 from .client import AsyncClient as _AsyncClient
 from .client import Client as _Client
 from .meta import BytesResult, JsonList, JsonObject, SavedFile, TextResult
+from .retries import RetryPolicy
 from .sse import AsyncStream, Stream
 
 FileInput: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, Any] | tuple[str, Any, str]
@@ -28,6 +29,7 @@ class CallOptions(TypedDict, total=False):
     extra_body: Mapping[str, Any]
     idempotency_key: str | None
     validation: str | None
+    retry: RetryPolicy | None
 
 class SaveOptions(CallOptions, total=False):
     output: Required[str | Path | os.PathLike[str]]

@@ -163,6 +163,7 @@ class _Core:
         host: ServiceHost | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
+        retry: RetryPolicy | None = None,
         strict: bool = False,
         validation: str | None = None,
         specs: SpecRegistry | str | Path | None = None,
@@ -186,7 +187,7 @@ class _Core:
             )
         self.host = host
         self.timeout = timeout
-        self.retry_policy = RetryPolicy(max_retries=max_retries)
+        self.retry_policy = retry if retry is not None else RetryPolicy(max_retries=max_retries)
         self.strict = strict
         self.validation = validation or (self.profile.validation if self.profile is not None else None) or "full"
         if self.validation not in LEVELS:
@@ -284,9 +285,10 @@ class _Core:
         return dict(payload)
 
     def _policy(self, options: CallOptions) -> RetryPolicy:
-        if options.max_retries is None:
-            return self.retry_policy
-        return RetryPolicy(max_retries=options.max_retries)
+        """The call's policy: its own, else the client's with the call's ``max_retries``
+        (the client's other settings and its budget kept)."""
+        policy = options.retry or self.retry_policy
+        return policy if options.max_retries is None else replace(policy, max_retries=options.max_retries)
 
     def _wait_after_error(
         self, policy: RetryPolicy, retries: int, call: PreparedCall, exc: httpx.RequestError, deadline: Deadline
@@ -294,18 +296,36 @@ class _Core:
         """Seconds to wait before retrying a failed attempt; raises when it is not retried."""
         if retries < policy.max_retries and isinstance(exc, httpx.TransportError) and not isinstance(exc, NEVER_RETRY):
             wait = policy.delay(retries)
-            if deadline.allows(wait):
+            if deadline.allows(wait) and self._within_budget(policy, call, retries, type(exc).__name__, isinstance(exc, httpx.TimeoutException)):
                 return wait
         raise transport_error(call.op.name, exc, self.host, call.request, f"request failed after {retries + 1} attempt(s)")
 
     def _wait_after_status(
-        self, policy: RetryPolicy, retries: int, response: httpx.Response, deadline: Deadline
+        self, policy: RetryPolicy, retries: int, call: PreparedCall, response: httpx.Response, deadline: Deadline
     ) -> float | None:
         """Seconds to wait before retrying this error status, or None to give up."""
         if retries < policy.max_retries and policy.should_retry(response):
             wait = policy.delay(retries, response)
-            return wait if deadline.allows(wait) else None
+            if deadline.allows(wait) and self._within_budget(policy, call, retries, f"HTTP {response.status_code}", False):
+                return wait
         return None
+
+    def _within_budget(self, policy: RetryPolicy, call: PreparedCall, retries: int, reason: str, timeout: bool) -> bool:
+        """Take a retry's tokens from the budget; when it is spent, tell on_retry (wait None)."""
+        if policy.budget is None:
+            return True
+        spent = policy.budget.spend(timeout)
+        if not spent:
+            self._emit("on_retry", operation=call.op.name, attempt=retries + 1, reason=f"{reason}; retry budget spent", wait=None)
+            return False
+        call.budget_spent += spent
+        return True
+
+    @staticmethod
+    def _succeeded(policy: RetryPolicy, call: PreparedCall, retries: int) -> None:
+        call.retries = retries
+        if policy.budget is not None:
+            policy.budget.succeeded(call.budget_spent)
 
     @staticmethod
     def _meta(call: PreparedCall, response: httpx.Response) -> CallMeta:
@@ -453,7 +473,7 @@ class Client(_Core):
                 continue
             self._log(call, response, retries)
             if response.is_success:
-                call.retries = retries
+                self._succeeded(policy, call, retries)
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 response.close()
@@ -461,7 +481,7 @@ class Client(_Core):
                 self.host.renew_auth(call.request)
                 renewed = True
                 continue
-            wait = self._wait_after_status(policy, retries, response, deadline)
+            wait = self._wait_after_status(policy, retries, call, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
             time.sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))
@@ -608,7 +628,7 @@ class AsyncClient(_Core):
                 continue
             self._log(call, response, retries)
             if response.is_success:
-                call.retries = retries
+                self._succeeded(policy, call, retries)
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 await response.aclose()
@@ -616,7 +636,7 @@ class AsyncClient(_Core):
                 self.host.renew_auth(call.request)
                 renewed = True
                 continue
-            wait = self._wait_after_status(policy, retries, response, deadline)
+            wait = self._wait_after_status(policy, retries, call, response, deadline)
             if wait is None:
                 raise status_error(call.op.name, response, self.host)
             await _sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))

@@ -23,6 +23,7 @@ from . import __version__
 from .errors import ValidationError, Violation
 from .forms import FileValue, flatten_form, form_text, is_upload
 from .host import ServiceHost
+from .retries import RetryPolicy
 from .specs import Operation, json_path
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class CallOptions:
     idempotency_key: str | None = None
     output: str | Path | None = None  # binary answers: stream to this file
     validation: str | None = None  # "full" | "warn" | "shape" | "off": the client's unless given
+    retry: RetryPolicy | None = None  # the whole policy for this call (max_retries= alone changes just that)
 
     @classmethod
     def from_kwargs(cls, operation: str, options: Mapping[str, Any]) -> "CallOptions":
@@ -91,6 +93,7 @@ class PreparedCall:
     files: ExitStack
     started: float = field(default_factory=time.monotonic)  # when the call began (meta.elapsed)
     retries: int = 0  # attempts after the first, once the answer is in
+    budget_spent: int = 0  # retry-budget tokens this call's retries took
 
     def close(self) -> None:
         self.files.close()

@@ -241,6 +241,7 @@ def synth_package(tmp_path_factory) -> Path:
     (package / "sse.pyi").write_text(FAKE_SSE)
     (package / "wire.py").write_text(FAKE_WIRE)
     (package / "meta.py").write_text((ROOT / "oaimap" / "meta.py").read_text())
+    (package / "retries.py").write_text((ROOT / "oaimap" / "retries.py").read_text())
     (package / "_typed.pyi").write_text(stubs.render_typed(SYNTH, package))
     return root
 
