@@ -64,6 +64,22 @@ async def _sleep(seconds: float) -> None:
 
 
 @lru_cache(maxsize=1)
+def _log_setting() -> str | None:
+    """``OAIMAP_LOG`` (or openai-python's ``OPENAI_LOG``): ``info`` logs one line per call
+    to stderr, ``debug`` one per attempt too, ``body`` the bodies as well (redacted). Set
+    once per process, and only when the ``oaimap`` logger has no handler of its own."""
+    level = (os.environ.get("OAIMAP_LOG") or os.environ.get("OPENAI_LOG") or "").strip().lower()
+    if level not in ("info", "debug", "body"):
+        return None
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO if level == "info" else logging.DEBUG)
+    return level
+
+
+@lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
     """Built once per process: loading CA certificates costs ~50 ms per client otherwise."""
     return httpx.create_ssl_context()
@@ -194,6 +210,7 @@ class _Core:
             raise ConfigurationError(f"validation must be one of {', '.join(LEVELS)}, not {self.validation!r}")
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self.specs.refresh()  # spec files edited since they were read take effect now
+        _log_setting()  # OAIMAP_LOG / OPENAI_LOG, read once
         self._builder = RequestBuilder(host, self.profile)
         self._variants: dict[Operation, Operation] = {}  # official operation -> the profile's view
         self._hooks: dict[str, list[Callable[..., Any]]] = {}  # event -> functions (client.on)
@@ -362,16 +379,40 @@ class _Core:
 
     @staticmethod
     def _log(call: PreparedCall, response: httpx.Response, retries: int) -> None:
-        # The route template is logged, never the URL: in query mode the URL holds the key.
-        log.debug(
-            "%s %s %s -> %s (request id %s, retries %d)",
+        """One line per attempt, at DEBUG."""
+        if log.isEnabledFor(logging.DEBUG):
+            # The route template is logged, never the URL: in query mode the URL holds the key.
+            log.debug(
+                "%s %s %s -> %s (request id %s, attempt %d)",
+                call.op.name,
+                call.op.method,
+                call.op.path,
+                response.status_code,
+                response.headers.get("x-request-id"),
+                retries + 1,
+            )
+
+    def _finished(self, call: PreparedCall, response: httpx.Response, retries: int) -> None:
+        """One line per call, at INFO (``OAIMAP_LOG=info``); with ``OAIMAP_LOG=body`` the
+        request and response bodies too, masked by the host's redaction."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        log.info(
+            "%s -> %s (request id %s, retries %d, %.0f ms)",
             call.op.name,
-            call.op.method,
-            call.op.path,
             response.status_code,
             response.headers.get("x-request-id"),
             retries,
+            (time.monotonic() - call.started) * 1000,
         )
+        if _log_setting() == "body":
+            try:
+                sent = call.request.content.decode("utf-8", "replace")
+            except httpx.RequestNotRead:  # an upload streamed from disk
+                sent = "(streamed upload)"
+            log.debug("%s request body: %s", call.op.name, self.host.redact(sent))
+            if not call.streaming and call.op.returns in ("json", "page", "text", "empty"):
+                log.debug("%s response body: %s", call.op.name, self.host.redact(response.text))
 
     def _parse(self, op: Operation, response: httpx.Response, via_alias: bool) -> Any:
         """The value ``call`` returns for a fully read, successful response."""
@@ -474,6 +515,7 @@ class Client(_Core):
             self._log(call, response, retries)
             if response.is_success:
                 self._succeeded(policy, call, retries)
+                self._finished(call, response, retries)
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 response.close()
@@ -483,6 +525,7 @@ class Client(_Core):
                 continue
             wait = self._wait_after_status(policy, retries, call, response, deadline)
             if wait is None:
+                self._finished(call, response, retries)
                 raise status_error(call.op.name, response, self.host)
             time.sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))
             retries += 1
@@ -629,6 +672,7 @@ class AsyncClient(_Core):
             self._log(call, response, retries)
             if response.is_success:
                 self._succeeded(policy, call, retries)
+                self._finished(call, response, retries)
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 await response.aclose()
@@ -638,6 +682,7 @@ class AsyncClient(_Core):
                 continue
             wait = self._wait_after_status(policy, retries, call, response, deadline)
             if wait is None:
+                self._finished(call, response, retries)
                 raise status_error(call.op.name, response, self.host)
             await _sleep(self._retrying(call, retries, f"HTTP {response.status_code}", wait))
             retries += 1
