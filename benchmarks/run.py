@@ -46,6 +46,16 @@ CONTENDERS = {
         acall=f"await c.call('responses.create', {PAYLOAD})",
         stream=f"s = c.call('responses.create', {{**{PAYLOAD}, 'stream': True}}); n = sum(1 for _ in s)",
     ),
+    # The same with observability in use: an after_call hook reading meta (request id,
+    # rate limits) per call. Without it (the row above) the cost of meta, usage and the
+    # hook check is already in: they are always on.
+    "oaimap observed": dict(
+        setup=(
+            "from oaimap import Client; c = Client(api_key='k', base_url=URL, max_retries=0)\n"
+            "seen = []; c.on('after_call', lambda meta, **_: seen.append((meta.request_id, meta.rate_limits.remaining_tokens)))"
+        ),
+        call=f"c.call('responses.create', {PAYLOAD})",
+    ),
     "oaimap aiohttp": dict(  # AsyncClient(http_backend="aiohttp"): the aiohttp extra
         asetup="from oaimap import AsyncClient; c = AsyncClient(api_key='k', base_url=URL, max_retries=0, http_backend='aiohttp')",
         acall=f"await c.call('responses.create', {PAYLOAD})",
