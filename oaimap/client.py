@@ -457,7 +457,9 @@ class Client(_Core):
         ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body`` (body keys
         sent without schema validation, e.g. parameters newer than the specs when
         type-checked code cannot pass unknown keys), ``idempotency_key``, ``output``
-        (binary answers: a file path to stream into), ``validation``.
+        (binary answers: a file path to stream into), ``validation`` (``full``,
+        ``warn``, ``shape``, ``off``), ``retry`` (a :class:`~oaimap.RetryPolicy` for this call).
+        The result carries ``.meta`` (:mod:`oaimap.meta`).
         """
         op, via_alias = self._resolve(name)
         opts = CallOptions.from_kwargs(op.name, options)
