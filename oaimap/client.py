@@ -368,7 +368,7 @@ class _Core:
             raise httpx.TooManyRedirects(f"more than {http.max_redirects} redirects", request=response.request)
         request = http._build_redirect_request(response.request, response)
         if self.host.same_origin(request.url):
-            self.host.restore_auth(request)  # a Location may drop the auth query parameter
+            self.host.renew_auth(request)  # a Location may drop the auth query parameter
         else:
             self.host.strip_auth(request)
         return request

@@ -297,18 +297,13 @@ class ServiceHost:
         )
 
     def renew_auth(self, request: httpx.Request) -> None:
-        """Put the current key on ``request`` in place of the one it carries (after a 401
-        made the provider give a new one)."""
+        """Put the current key on ``request``, replacing whatever it carries: after a 401
+        made the key's provider give a new one, and on a same-origin redirect (whose
+        Location may have dropped the auth query parameter)."""
         for name, value in self.auth_headers().items():
             request.headers[name] = value
         for name, value in self.auth_query().items():
             request.url = request.url.copy_set_param(name, value)
-
-    def restore_auth(self, request: httpx.Request) -> None:
-        """Put the auth query parameter back on a same-origin ``request`` that lost it."""
-        for name, value in self.auth_query().items():
-            if name not in request.url.params:
-                request.url = request.url.copy_set_param(name, value)
 
     def strip_auth(self, request: httpx.Request) -> None:
         """Take the key off ``request`` (bound for another origin)."""
