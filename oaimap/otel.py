@@ -22,6 +22,7 @@ from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import __version__
+from .usage import input_output
 
 # oaimap operation -> gen_ai.operation.name (the conventions' well-known values)
 GENAI_OPERATIONS = {
@@ -81,7 +82,6 @@ def _answer_attributes(span: Any, answer: dict[str, Any]) -> None:
         span.set_attribute("gen_ai.response.model", answer["model"])
     usage = answer.get("usage")
     if isinstance(usage, dict):
-        for name, keys in (("input_tokens", ("input_tokens", "prompt_tokens")), ("output_tokens", ("output_tokens", "completion_tokens"))):
-            value = next((usage[k] for k in keys if isinstance(usage.get(k), int)), None)
+        for name, value in zip(("input_tokens", "output_tokens"), input_output(usage)):
             if value is not None:
                 span.set_attribute(f"gen_ai.usage.{name}", value)

@@ -36,14 +36,24 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def input_output(usage: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """(input, output) tokens of one ``usage`` object in either vocabulary; None where
+    it reports none."""
+    def first(*keys: str) -> int | None:
+        return next((usage[k] for k in keys if isinstance(usage.get(k), int) and not isinstance(usage[k], bool)), None)
+
+    return first("input_tokens", "prompt_tokens"), first("output_tokens", "completion_tokens")
+
+
 def tokens_of(usage: Mapping[str, Any]) -> Tokens:
     """The tokens of one ``usage`` object, in either vocabulary."""
     details_in = usage.get("input_tokens_details") or usage.get("prompt_tokens_details") or {}
     details_out = usage.get("output_tokens_details") or usage.get("completion_tokens_details") or {}
+    tokens_in, tokens_out = input_output(usage)
     return Tokens(
         calls=1,
-        input=_count(usage.get("input_tokens", usage.get("prompt_tokens"))),
-        output=_count(usage.get("output_tokens", usage.get("completion_tokens"))),
+        input=tokens_in or 0,
+        output=tokens_out or 0,
         cached=_count(details_in.get("cached_tokens") if isinstance(details_in, Mapping) else 0),
         reasoning=_count(details_out.get("reasoning_tokens") if isinstance(details_out, Mapping) else 0),
     )
