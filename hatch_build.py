@@ -22,10 +22,11 @@ class CompiledSpecs(BuildHookInterface):
         root = Path(self.root)
         sys.path.insert(0, str(root))
         try:
-            from oaimap.compiled import CACHE_DIR, TAG
+            from oaimap.compiled import CACHE_DIR, TAG, load
             from oaimap.specs import precompile
 
             precompile(root / "specs")
+            load(root / "oaimap" / "spec_format.yaml")  # read again only when a family file changes
         finally:
             sys.path.remove(str(root))
         cache = root / "specs" / CACHE_DIR

@@ -201,13 +201,11 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
 
 
 def _check(source: Path, raw: Any) -> None:
-    from jsonschema import Draft202012Validator
+    from .specs import first_format_error, json_path
 
-    from .specs import json_path
-
-    errors = sorted(Draft202012Validator(compiled.load(_FORMAT)).iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise SpecError(f"{source}: {json_path(errors[0].absolute_path)}: {errors[0].message}")
+    error = first_format_error(_FORMAT, raw)
+    if error:
+        raise SpecError(f"{source}: {json_path(error[0])}: {error[1]}")
 
 
 def _readable_by_others(path: Path) -> bool:

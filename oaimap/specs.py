@@ -180,15 +180,18 @@ def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operat
 _FORMAT = Path(__file__).with_name("spec_format.yaml")
 
 
-def _format_schema() -> Any:
-    return compiled.load(_FORMAT)
-
-
-@lru_cache(maxsize=1)
-def _format_validator() -> Draft202012Validator:
+@lru_cache(maxsize=4)
+def _format_validator(format_file: Path) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(_format_schema())
+    return Draft202012Validator(compiled.load(format_file))
+
+
+def first_format_error(format_file: Path, raw: Any) -> tuple[list[Any], str] | None:
+    """(path, message) of the first place where ``raw`` breaks the JSON Schema in
+    ``format_file`` (``spec_format.yaml``, ``profile_format.yaml``), or None."""
+    errors = sorted(_format_validator(format_file).iter_errors(raw), key=lambda e: list(e.absolute_path))
+    return (list(errors[0].absolute_path), errors[0].message) if errors else None
 
 
 @lru_cache(maxsize=1)
@@ -201,16 +204,14 @@ def _format_version() -> str:
 def check_format(source: Path, raw: Any) -> None:
     """SpecError naming the file, the operation and the JSON path of the first place
     where ``raw`` (a family file's data) breaks ``spec_format.yaml``."""
-    errors = sorted(_format_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        error_at = json_path(first.absolute_path)
+    error = first_format_error(_FORMAT, raw)
+    if error:
+        path, message = error
         in_op = ""
-        path = list(first.absolute_path)
         if len(path) >= 2 and path[0] == "operations" and isinstance(path[1], int):
             op_raw = raw["operations"][path[1]]
             in_op = f", operation {op_raw.get('name', '#' + str(path[1]))}" if isinstance(op_raw, dict) else ""
-        raise SpecError(f"{source}{in_op}: {error_at}: {first.message}")
+        raise SpecError(f"{source}{in_op}: {json_path(path)}: {message}")
 
 
 def load_family(source: Path) -> Any:
