@@ -53,7 +53,7 @@ def render(specs_dir: Path) -> dict[Path, str]:
     providers = in_folder(specs_dir / "profiles")
     resolver = Resolver()
     where = {op.name: page_name(f.id) for f in families for op in f.operations}
-    files = {site / "index.html": render_index(families, css, js), site / PROVIDERS_PAGE: render_providers(providers, css)}
+    files = {site / "index.html": render_index(families, css, js), site / PROVIDERS_PAGE: render_providers(providers, resolver, css)}
     for family in families:
         files[site / page_name(family.id)] = render_family(family, resolver, css, where, providers)
     return files
@@ -201,7 +201,7 @@ def render_operation(
         out.append(f'<p class="aliases">{label} (alias): {names}</p>\n')
     out.append(f'<p class="returns">Returns: {_returns(op)}</p>\n')
     out.append(_params(op, resolver))
-    out.append(_provider_additions(op, providers))
+    out.append(_provider_additions(op, providers, resolver))
     out.extend(_notes(op, where))
     out.append(_example(op))
     out.append(
@@ -490,7 +490,7 @@ def _added_params(profile: Profile, op: Operation) -> dict[str, Any]:
     return {name: schema for name, schema in profile.apply(op).params_in("body").items() if op.params_in("body").get(name) != schema}
 
 
-def _provider_additions(op: Operation, providers: Sequence[Profile]) -> str:
+def _provider_additions(op: Operation, providers: Sequence[Profile], resolver: Resolver) -> str:
     """Beside the official operation: what each provider adds to it, or how it routes it."""
     lines = []
     for profile in providers:
@@ -499,7 +499,7 @@ def _provider_additions(op: Operation, providers: Sequence[Profile]) -> str:
         notes = []
         added = _added_params(profile, op)
         if added:
-            notes.append("adds " + ", ".join(f"<code>{escape(k)}</code> ({escape(_plain_type(v))})" for k, v in added.items()))
+            notes.append("adds " + ", ".join(f"<code>{escape(k)}</code> ({escape(_profile_type(profile, v, resolver))})" for k, v in added.items()))
         route = profile.route_for(op.name, op.route[0])
         if route != op.route[0]:
             notes.append(f"routes it to <code>{escape(route)}</code>")
@@ -508,12 +508,12 @@ def _provider_additions(op: Operation, providers: Sequence[Profile]) -> str:
     return f'<div class="providers"><h3>Providers</h3><ul>\n{"".join(lines)}</ul></div>\n' if lines else ""
 
 
-def _plain_type(schema: Any) -> str:
-    kinds = schema.get("type") if isinstance(schema, dict) else None
-    return " | ".join(kinds) if isinstance(kinds, list) else str(kinds or "any")
+def _profile_type(profile: Profile, schema: Any, resolver: Resolver) -> str:
+    """A type label for a schema a profile's overlay declares, as parameters are labelled."""
+    return type_label(shape(resolver, schema, profile.source))
 
 
-def render_providers(providers: Sequence[Profile], css: str) -> str:
+def render_providers(providers: Sequence[Profile], resolver: Resolver, css: str) -> str:
     out = [
         '<header><a href="index.html">oaimap operations</a> › Providers</header>\n<main>\n',
         "<h1>Providers</h1>\n",
@@ -548,7 +548,7 @@ def render_providers(providers: Sequence[Profile], css: str) -> str:
             out.append(f"<li>Route <code>{escape(route.path)}</code> for {ops}</li>\n")
         for pattern, locations in profile.overlay_params.items():
             for location, params in locations.items():
-                names = ", ".join(f"<code>{escape(k)}</code> ({escape(_plain_type(v))})" for k, v in params.items())
+                names = ", ".join(f"<code>{escape(k)}</code> ({escape(_profile_type(profile, v, resolver))})" for k, v in params.items())
                 out.append(f"<li>Adds to <code>{escape(pattern)}</code> ({escape(location)}): {names}</li>\n")
         for target, patch in profile.overlay_schemas.items():
             what = []

@@ -106,12 +106,15 @@ def _class_name(op_name: str, taken: set[str]) -> str:
     return name
 
 
-def _typed_dict(name: str, fields: list[tuple[str, str, bool]]) -> str:
-    """A total=False TypedDict; required keys are wrapped in Required[...]."""
+def _typed_dict(name: str, fields: list[tuple[str, str, bool]], base: str = "TypedDict") -> str:
+    """A total=False TypedDict (deriving from ``base``, another one, when given);
+    required keys are wrapped in Required[...]."""
     rendered = [(key, f"Required[{t}]" if req else t) for key, t, req in fields]
     if all(key.isidentifier() and not keyword.iskeyword(key) for key, _ in rendered):
         body = "".join(f"    {key}: {t}\n" for key, t in rendered) or "    pass\n"
-        return f"class {name}(TypedDict, total=False):\n{body}"
+        return f"class {name}({base}, total=False):\n{body}"
+    if base != "TypedDict":
+        raise ValueError(f"{name}: a key that is not an identifier cannot be added in a TypedDict subclass")
     items = "".join(f"        {_literal(key)}: {t},\n" for key, t in rendered)
     return f"{name} = TypedDict(\n    {_literal(name)},\n    {{\n{items}    }},\n    total=False,\n)\n"
 
@@ -328,7 +331,7 @@ def _provider_payloads(specs_dir: Path, ops: list[_Op], resolver: Resolver, take
             name = _class_name(f"{op.op.name}.for.{profile.name.replace('-', '_')}", taken)
             header = f"# The {profile.name!r} profile's view of {op.op.name}"
             header += f"; it also widens: {', '.join(widened)}\n" if widened else "\n"
-            cls = _typed_dict(name, added).replace("(TypedDict, total=False)", f"({op.class_name}, total=False)")
+            cls = _typed_dict(name, added, base=op.class_name)
             out.append(f"\n{header}{cls}\n")
     return out
 
