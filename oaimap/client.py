@@ -39,8 +39,7 @@ from .profiles import load as load_profile
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
-from .fastpath import LEVELS
-from .validation import validate
+from .validation import check_level, validate
 from .wire import CallOptions, PreparedCall, RequestBuilder
 
 if TYPE_CHECKING:
@@ -205,9 +204,7 @@ class _Core:
         self.timeout = timeout
         self.retry_policy = retry if retry is not None else RetryPolicy(max_retries=max_retries)
         self.strict = strict
-        self.validation = validation or (self.profile.validation if self.profile is not None else None) or "full"
-        if self.validation not in LEVELS:
-            raise ConfigurationError(f"validation must be one of {', '.join(LEVELS)}, not {self.validation!r}")
+        self.validation = check_level(validation or (self.profile.validation if self.profile is not None else None) or "full")
         self.specs = specs if isinstance(specs, SpecRegistry) else SpecRegistry.shared(specs)
         self.specs.refresh()  # spec files edited since they were read take effect now
         _log_setting()  # OAIMAP_LOG / OPENAI_LOG, read once

@@ -43,7 +43,6 @@ class _NoFastPath(Exception):
     """The schema holds something only the reference can check (a file)."""
 
 
-LEVELS = ("full", "warn", "shape", "off")  # validation levels (oaimap.validation.validate)
 # What "shape" keeps of a schema: types, properties and required keys; these go.
 _VALUE_KEYWORDS = frozenset({
     "enum", "const", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",

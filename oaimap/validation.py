@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("oaimap")
 
+LEVELS = ("full", "warn", "shape", "off")  # how much of the schema validate() enforces
+
+
+def check_level(level: str) -> str:
+    """``level`` if it is a validation level, else ConfigurationError."""
+    if level not in LEVELS:
+        raise ConfigurationError(f"validation must be one of {', '.join(LEVELS)}, not {level!r}")
+    return level
+
 
 def _only_required(branches: Any) -> bool:
     """True for a union whose branches only list required keys (a rule across keys)."""
@@ -219,8 +228,7 @@ def validate(op: Operation, payload: Any, strict: bool = False, level: str = "fu
     properties and required keys; ``warn`` checks it all but logs the schema's problems
     as a warning and lets the payload go; ``off`` checks nothing but what cannot be sent.
     """
-    if level not in fastpath.LEVELS:
-        raise ConfigurationError(f"validation must be one of {', '.join(fastpath.LEVELS)}, not {level!r}")
+    check_level(level)
     if not isinstance(payload, dict):
         raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
     unsendable, plain = sendable.check(op, payload)
