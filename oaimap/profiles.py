@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from . import compiled
 from .errors import ConfigurationError, SpecError
 from .host import Secret
+from .specs import default_specs_dir, first_format_error, format_version, json_path
 
 if TYPE_CHECKING:
     from .specs import Operation
@@ -135,8 +136,6 @@ class Profile:
 
 
 def shipped_dir() -> Path:
-    from .specs import default_specs_dir
-
     return default_specs_dir() / "profiles"
 
 
@@ -170,7 +169,7 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
     source = next((folder / f"{name}.yaml" for folder in folders if (folder / f"{name}.yaml").is_file()), None)
     if source is None:
         raise ConfigurationError(f"no provider profile {name!r}; known: {', '.join(names()) or 'none'}")
-    raw = compiled.load(source, check=lambda data: _check(source, data), check_version=compiled.stamp(_FORMAT)[2])
+    raw = compiled.load(source, check=lambda data: _check(source, data), check_version=format_version(_FORMAT))
     if raw.get("profile") != name:
         raise SpecError(f"{source}: $.profile: {raw.get('profile')!r} must match the file name")
     if raw.get("api_key") is not None and _readable_by_others(source):
@@ -201,8 +200,6 @@ def _build(name: str, folders: tuple[Path, ...], seen: tuple[str, ...]) -> Profi
 
 
 def _check(source: Path, raw: Any) -> None:
-    from .specs import first_format_error, json_path
-
     error = first_format_error(_FORMAT, raw)
     if error:
         raise SpecError(f"{source}: {json_path(error[0])}: {error[1]}")

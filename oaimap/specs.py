@@ -194,11 +194,11 @@ def first_format_error(format_file: Path, raw: Any) -> tuple[list[Any], str] | N
     return (list(errors[0].absolute_path), errors[0].message) if errors else None
 
 
-@lru_cache(maxsize=1)
-def _format_version() -> str:
-    """The digest of ``spec_format.yaml``: a family file checked against another format
-    is checked again."""
-    return compiled.stamp(_FORMAT)[2]
+@lru_cache(maxsize=4)
+def format_version(format_file: Path) -> str:
+    """The digest of a format schema file, read once per process: a file checked against
+    another version of its format is checked again."""
+    return compiled.stamp(format_file)[2]
 
 
 def check_format(source: Path, raw: Any) -> None:
@@ -217,7 +217,7 @@ def check_format(source: Path, raw: Any) -> None:
 def load_family(source: Path) -> Any:
     """A family file's data, checked against the format when it is compiled (as Python
     compiles only what parses): a current compiled form was checked already."""
-    return compiled.load(source, check=lambda raw: check_format(source, raw), check_version=_format_version())
+    return compiled.load(source, check=lambda raw: check_format(source, raw), check_version=format_version(_FORMAT))
 
 
 def json_path(parts: Iterable[str | int]) -> str:
