@@ -475,7 +475,7 @@ class Client(_Core):
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
-            self.host.fetch_key()
+            self.host.fetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = self._send(call, opts)
@@ -518,7 +518,7 @@ class Client(_Core):
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 response.close()
-                self.host.fetch_key()
+                self.host.fetch_key(call.op.name)
                 self.host.renew_auth(call.request)
                 renewed = True
                 continue
@@ -629,7 +629,7 @@ class AsyncClient(_Core):
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
-            await self.host.afetch_key()
+            await self.host.afetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
         try:
             response = await self._send(call, opts)
@@ -675,7 +675,7 @@ class AsyncClient(_Core):
                 return response
             if self._renews_key(response, renewed):  # once: a fresh key from the provider
                 await response.aclose()
-                await self.host.afetch_key()
+                await self.host.afetch_key(call.op.name)
                 self.host.renew_auth(call.request)
                 renewed = True
                 continue

@@ -71,25 +71,41 @@ class Secret:
         """Every value this secret held lately, newest first (for masking)."""
         return self._known
 
-    def fetch(self) -> str:
-        """Ask a sync provider for the current key (a literal just returns itself)."""
+    def fetch(self, subject: str = "") -> str:
+        """Ask a sync provider for the current key (a literal just returns itself).
+        ``subject`` (the operation) prefixes the ConfigurationError of a provider that fails."""
         if self._provider is None:
             return self._value
-        value = self._provider()
+        value = self._ask(subject)
         if inspect.isawaitable(value):
             if inspect.iscoroutine(value):
                 value.close()  # never awaited: no "coroutine was never awaited" warning
             raise ConfigurationError("api_key is an async function: use AsyncClient, or pass a sync function")
         return self._keep(value)
 
-    async def afetch(self) -> str:
+    async def afetch(self, subject: str = "") -> str:
         """Ask a provider, sync or async, for the current key."""
         if self._provider is None:
             return self._value
-        value = self._provider()
+        value = self._ask(subject)
         if inspect.isawaitable(value):
-            value = await value
+            try:
+                value = await value
+            except Exception as exc:
+                raise self._failed(subject, exc) from exc
         return self._keep(value)
+
+    def _ask(self, subject: str) -> object:
+        assert self._provider is not None
+        try:
+            return self._provider()
+        except Exception as exc:
+            raise self._failed(subject, exc) from exc
+
+    @staticmethod
+    def _failed(subject: str, exc: Exception) -> ConfigurationError:
+        prefix = f"{subject}: " if subject else ""
+        return ConfigurationError(f"{prefix}the api_key function failed: {type(exc).__name__}")
 
     def _keep(self, value: object) -> str:
         if not isinstance(value, str) or not value:
@@ -194,14 +210,15 @@ class ServiceHost:
             webhook_secret=_as_secret(secret),
         )
 
-    def fetch_key(self) -> None:
-        """Ask the key's provider for the current key (nothing to do for a literal)."""
+    def fetch_key(self, operation: str = "") -> None:
+        """Ask the key's provider for the current key (nothing to do for a literal); a
+        provider that fails is a ConfigurationError naming ``operation``."""
         if self.api_key is not None:
-            self.api_key.fetch()
+            self.api_key.fetch(operation)
 
-    async def afetch_key(self) -> None:
+    async def afetch_key(self, operation: str = "") -> None:
         if self.api_key is not None:
-            await self.api_key.afetch()
+            await self.api_key.afetch(operation)
 
     @property
     def rotates_key(self) -> bool:

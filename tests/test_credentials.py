@@ -133,3 +133,23 @@ async def test_a_key_function_is_asked_before_a_websocket_opens(monkeypatch):
             connection = await client.websockets.connect("responses")
             await connection.close()
     assert seen == ["Bearer ws-token-0001"]
+
+
+def test_a_key_function_that_fails_is_a_configuration_error_naming_the_operation(server):
+    def broken() -> str:
+        raise RuntimeError("token endpoint unreachable")
+
+    with Client(api_key=broken, base_url=server.url, max_retries=0) as client:
+        with pytest.raises(ConfigurationError, match=r"^models\.list: the api_key function failed: RuntimeError") as info:
+            client.call(*LIST)
+    assert isinstance(info.value.__cause__, RuntimeError) and server.requests == []
+
+
+async def test_an_async_key_function_that_fails_likewise(server):
+    async def abroken() -> str:
+        raise RuntimeError("token endpoint unreachable")
+
+    async with AsyncClient(api_key=abroken, base_url=server.url, max_retries=0) as client:
+        with pytest.raises(ConfigurationError, match=r"^models\.list: the api_key function failed: RuntimeError"):
+            await client.call(*LIST)
+    assert server.requests == []
