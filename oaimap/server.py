@@ -27,6 +27,8 @@ from .decode import match_route, request_payload
 from .specs import Operation, SpecRegistry
 from .validation import violations
 
+ADMIN_PREFIX = "/__oaimap/"  # the controls' routes, outside any API base path
+
 
 @dataclass
 class Reply:
@@ -120,6 +122,21 @@ class LoopbackServer:
             queue = self._scripts.get(op.name)
             return queue.popleft() if queue else None
 
+    def answer(self, op: Operation, payload: dict[str, Any], path_values: dict[str, str]) -> Reply:
+        """The reply to a valid request: a scripted one, else the operation's example."""
+        return self._next_script(op) or _example_reply(op, payload)
+
+    def admin(self, method: str, command: str, arguments: dict[str, Any]) -> Any:
+        """Run an admin command (``GET /__oaimap/requests``, ``POST /__oaimap/reset``); None
+        when there is no such command. Subclasses add theirs."""
+        if (method, command) == ("POST", "reset"):
+            self.reset()
+            return {"reset": True}
+        if (method, command) == ("GET", "requests"):
+            with self._lock:
+                return [{"method": r.method, "path": r.path, "query": r.query, "operation": r.operation} for r in self.requests]
+        return None
+
     def match(self, method: str, path: str, query: dict[str, str]) -> tuple[Operation, dict[str, str]] | None:
         for route in self._routes.get(method, ()):
             if any(query.get(k) != v for k, v in route.literal_query.items()):
@@ -167,6 +184,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         url = urlsplit(self.path)
+        if url.path.startswith(ADMIN_PREFIX):
+            return self._admin(url.path[len(ADMIN_PREFIX):])
         prefix = urlsplit(self.loopback.url).path
         route_path = url.path[len(prefix):] if url.path.startswith(prefix) else url.path
         query = parse_qsl(url.query, keep_blank_values=True)
@@ -193,8 +212,22 @@ class _Handler(BaseHTTPRequestHandler):
         if problems:
             message = "; ".join(str(p) for p in problems)
             return self._send(Reply(400, _error(f"{op.name}: {message}", param=problems[0].path)))
-        scripted = self.loopback._next_script(op)
-        self._send(scripted or _example_reply(op, payload))
+        self._send(self.loopback.answer(op, payload, path_values))
+
+    def _admin(self, command: str) -> None:
+        """``/__oaimap/<command>``: the test's controls over HTTP, for code that is not in
+        the server's process (``LoopbackServer.admin``)."""
+        body = self._read_body()
+        try:
+            arguments = json.loads(body) if body.strip() else {}
+            if not isinstance(arguments, dict):
+                raise ValueError("the body must be a JSON object")
+            answer = self.loopback.admin(self.command, command, arguments)
+        except (KeyError, ValueError, TypeError) as exc:
+            return self._send(Reply(400, _error(f"admin {command}: {exc}")))
+        if answer is None:
+            return self._send(Reply(404, _error(f"no admin command {self.command} {command}", "not_found")))
+        self._send(Reply(json=answer))
 
     def _send(self, reply: Reply) -> None:
         if reply.delay:
