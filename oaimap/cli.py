@@ -1,4 +1,4 @@
-"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve``, ``oaimap specs diff PATH``, ``oaimap specs compile``."""
+"""The ``oaimap`` command: ``oaimap demo``, ``oaimap serve [--state FILE]``, ``oaimap specs diff PATH``, ``oaimap specs compile``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import LoopbackServer
+    if args.examples:
+        from .server import LoopbackServer
 
-    with LoopbackServer(port=args.port) as server:
-        print(f"oaimap loopback server on {server.url} (Ctrl-C to stop)", flush=True)
+        server = LoopbackServer(port=args.port)
+        kind = "examples server (each operation answers its spec example)"
+    else:
+        from .simulator import Simulator
+
+        server = Simulator(port=args.port, state_file=args.state)
+        kind = "API simulator" + (f" (state kept in {args.state})" if args.state else "")
+    with server:
+        print(f"oaimap {kind} on {server.url} (Ctrl-C to stop)", flush=True)
         try:
             while True:
                 time.sleep(3600)
@@ -55,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="start the loopback server and make real calls through Client")
     demo.set_defaults(func=_demo)
-    serve = commands.add_parser("serve", help="run the loopback server until interrupted")
+    serve = commands.add_parser("serve", help="run the API simulator on 127.0.0.1 until interrupted")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    serve.add_argument("--state", type=Path, default=None, help="JSON file that keeps the simulator's objects across restarts")
+    serve.add_argument("--examples", action="store_true", help="stateless: answer every operation with its spec example")
     serve.set_defaults(func=_serve)
     specs = commands.add_parser("specs", help="work with the operation specs")
     specs_commands = specs.add_subparsers(dest="specs_command", required=True)

@@ -1,7 +1,7 @@
 """``oaimap demo``: real calls through ``Client`` against the embedded loopback server.
 
-No API key and no internet needed: the server runs on 127.0.0.1 and answers from the
-specs' examples. Each step prints the operation, what went over the wire and the answer.
+No API key and no internet needed: oaimap's API simulator runs on 127.0.0.1 and keeps
+what the calls create (``docs/simulator.md``). Each step prints the operation, what went over the wire and the answer.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from .client import Client
-from .server import LoopbackServer
+from .simulator import Simulator
 
 
-def _show(title: str, server: LoopbackServer, result: Any) -> None:
+def _show(title: str, server: Simulator, result: Any) -> None:
     sent = server.requests[-1]
     query = "&".join(f"{k}={v}" for k, v in sent.query)
     print(f"== {title}")
@@ -25,8 +25,8 @@ def _show(title: str, server: LoopbackServer, result: Any) -> None:
 
 
 def run() -> int:
-    with LoopbackServer() as server, Client(api_key="sk-demo-not-a-real-key", base_url=server.url) as client:
-        print(f"oaimap demo: loopback server on {server.url}\n")
+    with Simulator() as server, Client(api_key="sk-demo-not-a-real-key", base_url=server.url) as client:
+        print(f"oaimap demo: API simulator on {server.url}\n")
         created = client.call("responses.create", {"model": "gpt-4.1-mini", "input": "Say hello in three words."})
         _show("responses.create", server, created)
 

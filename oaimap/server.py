@@ -20,13 +20,14 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .decode import match_route, request_payload
 from .specs import Operation, SpecRegistry
 from .validation import violations
 
+_Server = TypeVar("_Server", bound="LoopbackServer")
 ADMIN_PREFIX = "/__oaimap/"  # the controls' routes, outside any API base path
 
 
@@ -87,7 +88,7 @@ class LoopbackServer:
             host = host.decode()
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> "LoopbackServer":
+    def start(self: _Server) -> _Server:
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="oaimap-loopback", daemon=True)
         self._thread.start()
         return self
@@ -98,7 +99,7 @@ class LoopbackServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self: _Server) -> _Server:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
