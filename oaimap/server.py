@@ -7,6 +7,14 @@ operation's example: SSE events when the stream param is true, bytes for binary 
 204 for empty ones. Tests can queue scripted replies (faults, pages, polling states) and
 read back every request the server received.
 
+Faults on cue test an application's error handling: ``fail_next(operation, kind, ...)``
+makes the next calls of an operation fail, as a real API or network does, once routed
+and recorded but before validation: ``status`` (an error status in the API's error shape,
+``retry-after`` when asked), ``reset`` (RST, no status line), ``stall`` (silence for a
+few seconds), ``cut`` (a body or stream that ends before it promised) or ``malformed``
+(a 200 whose JSON, or one event's data, does not parse). ``POST /__oaimap/fail_next``
+with the same arguments as a JSON object queues one from another process.
+
 Built on the standard library's ``ThreadingHTTPServer``: no extra dependency, real
 sockets, and full control of chunked / streamed replies, which is all a test peer needs.
 """
@@ -15,6 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
@@ -24,11 +35,14 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .decode import match_route, request_payload
+from .errors import UnknownOperationError
 from .specs import Operation, SpecRegistry
 from .validation import violations
 
 _Server = TypeVar("_Server", bound="LoopbackServer")
 ADMIN_PREFIX = "/__oaimap/"  # the controls' routes, outside any API base path
+FAULT_KINDS = ("status", "reset", "stall", "cut", "malformed")
+STALL_SECONDS, STALL_LIMIT = 3.0, 10.0  # a stall's default and longest silence
 
 
 @dataclass
@@ -57,6 +71,18 @@ class ReceivedRequest:
         return json.loads(self.body)
 
 
+@dataclass(frozen=True)
+class _Fault:
+    """One queued ``fail_next`` fault; ``status`` .. ``message`` serve the ``status`` kind,
+    ``seconds`` the ``stall`` kind."""
+
+    kind: str
+    status: int
+    retry_after: float | None
+    seconds: float
+    message: str | None
+
+
 class _Route:
     def __init__(self, op: Operation):
         self.op = op
@@ -76,6 +102,8 @@ class LoopbackServer:
             routes.sort(key=lambda r: (-len(r.literal_query), r.op.route[0].count("{"), -len(r.op.route[0])))
         self.requests: list[ReceivedRequest] = []
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._stopped = threading.Event()  # ends stalls early
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -94,6 +122,7 @@ class LoopbackServer:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
@@ -106,10 +135,11 @@ class LoopbackServer:
         self.stop()
 
     def reset(self) -> None:
-        """Forget received requests and unused scripted replies."""
+        """Forget received requests, unused scripted replies and queued faults."""
         with self._lock:
             self.requests.clear()
             self._scripts.clear()
+            self._faults.clear()
 
     # -- scripting -----------------------------------------------------------------
     def script(self, operation: str, *replies: Reply) -> None:
@@ -123,16 +153,73 @@ class LoopbackServer:
             queue = self._scripts.get(op.name)
             return queue.popleft() if queue else None
 
+    def fail_next(
+        self,
+        operation: str,
+        kind: str = "status",
+        *,
+        status: int = 503,
+        retry_after: float | None = None,
+        times: int = 1,
+        seconds: float | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` (name or alias) fail with ``kind``.
+
+        A fault is taken once a request is routed and recorded, before validation (as a
+        rate limiter answers before the API reads the payload); it consumes no scripted
+        reply. ``status``: that status with the API's error body (``message`` replaces the
+        default text) and ``retry-after: retry_after`` when given. ``reset``: RST, no status
+        line. ``stall``: silence for ``seconds`` (default ``STALL_SECONDS``), then close.
+        ``cut``: the operation's example, JSON or bytes, declared whole and sent half, or
+        the first events of its stream without the end. ``malformed``: the example's JSON
+        cut in half, as a complete 200, or a stream with one event whose data is not JSON.
+        """
+        op = self.specs.get(operation)
+        where = f"fail_next({op.name})"
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        if kind in ("cut", "malformed") and op.returns == "empty":
+            raise ValueError(f"{where}: the operation answers with no body: nothing to {kind}")
+        if kind == "malformed" and op.returns in ("binary", "text"):
+            raise ValueError(f"{where}: the operation answers {op.returns}, not JSON: nothing to make malformed")
+        if not _is_int(status) or not 400 <= status <= 599:
+            raise ValueError(f"{where}: status must be an error status (400-599), not {status!r}")
+        if retry_after is not None and not (_is_number(retry_after) and retry_after >= 0):
+            raise ValueError(f"{where}: retry_after must be a number of seconds >= 0, not {retry_after!r}")
+        if not _is_int(times) or times < 1:
+            raise ValueError(f"{where}: times must be an integer >= 1, not {times!r}")
+        if seconds is None:
+            seconds = STALL_SECONDS
+        elif not (_is_number(seconds) and 0 < seconds <= STALL_LIMIT):
+            raise ValueError(f"{where}: seconds must be a number in (0, {STALL_LIMIT:g}], not {seconds!r}")
+        if message is not None and not isinstance(message, str):
+            raise ValueError(f"{where}: message must be a string, not {message!r}")
+        fault = _Fault(kind, status, retry_after, seconds, message)
+        with self._lock:
+            self._faults[op.name].extend([fault] * times)
+
+    def _next_fault(self, op: Operation) -> _Fault | None:
+        with self._lock:
+            queue = self._faults.get(op.name)
+            return queue.popleft() if queue else None
+
     def answer(self, op: Operation, payload: dict[str, Any], path_values: dict[str, str]) -> Reply:
         """The reply to a valid request: a scripted one, else the operation's example."""
         return self._next_script(op) or _example_reply(op, payload)
 
     def admin(self, method: str, command: str, arguments: dict[str, Any]) -> Any:
-        """Run an admin command (``GET /__oaimap/requests``, ``POST /__oaimap/reset``); None
-        when there is no such command. Subclasses add theirs."""
+        """Run an admin command (``GET /__oaimap/requests``, ``POST /__oaimap/reset``,
+        ``POST /__oaimap/fail_next``); None when there is no such command. Subclasses add theirs."""
         if (method, command) == ("POST", "reset"):
             self.reset()
             return {"reset": True}
+        if (method, command) == ("POST", "fail_next"):
+            try:
+                self.fail_next(**arguments)
+            except UnknownOperationError as exc:  # a LookupError, which _admin does not answer with 400
+                raise ValueError(str(exc)) from None
+            return {"fail_next": arguments}
         if (method, command) == ("GET", "requests"):
             with self._lock:
                 return [{"method": r.method, "path": r.path, "query": r.query, "operation": r.operation} for r in self.requests]
@@ -204,6 +291,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Reply(404, _error(f"no operation for {self.command} {route_path}", "not_found")))
         op, path_values = found
         record.operation = op.name
+        fault = self.loopback._next_fault(op)
+        if fault is not None:
+            return self._fail(op, fault, path_values, record)
         try:
             payload = request_payload(op, path_values, query, record.headers, record.body)
         except ValueError as exc:
@@ -230,7 +320,46 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Reply(404, _error(f"no admin command {self.command} {command}", "not_found")))
         self._send(Reply(json=answer))
 
-    def _send(self, reply: Reply) -> None:
+    def _fail(self, op: Operation, fault: _Fault, path_values: dict[str, str], record: ReceivedRequest) -> None:
+        """Play a ``fail_next`` fault instead of answering. ``cut`` and ``malformed`` spoil
+        the operation's example, streamed when the request asks for a stream."""
+        if fault.kind == "status":
+            headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
+            return self._send(Reply(fault.status, _fault_error(op, fault), headers))
+        self.close_connection = True
+        if fault.kind == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()  # really closed (RST) when the handler lets go of its files
+            return None
+        if fault.kind == "stall":
+            return self._stall(fault.seconds)
+        try:
+            payload = request_payload(op, path_values, record.query, record.headers, record.body)
+        except ValueError:  # a fault comes before the request is checked
+            payload = {}
+        reply = _example_reply(op, payload)
+        if reply.events is not None:
+            events = [e for e in reply.events if e != "[DONE]"]
+            if fault.kind == "cut":  # never the last event, which may be the terminal one
+                reply.events = events[: min(2, len(events) - 1)]
+            else:  # a spoiled copy of the second event (of the only one) comes before it
+                at = min(1, len(events) - 1)
+                reply.events.insert(at, b"data: " + _spoiled(events[at]) + b"\n\n")
+            return self._send_events(reply)
+        if fault.kind == "cut":
+            return self._send(reply, cut=True)
+        return self._send(Reply(body=_spoiled(reply.json), headers={"Content-Type": "application/json"}))
+
+    def _stall(self, seconds: float) -> None:
+        """Say nothing for ``seconds``; stop early when the server stops or the client leaves."""
+        until = time.monotonic() + seconds
+        while not self.loopback._stopped.wait(0.05) and time.monotonic() < until:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return
+
+    def _send(self, reply: Reply, cut: bool = False) -> None:
+        """Send ``reply``; ``cut``: declare the whole body but send half of it."""
         if reply.delay:
             time.sleep(reply.delay)
         if reply.events is not None:
@@ -249,7 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: len(body) // 2] if cut else body)
 
     def _send_events(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -279,6 +408,31 @@ def _sse_frame(event: Any) -> bytes:
 
 def _error(message: str, kind: str = "invalid_request_error", param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+
+
+def _fault_error(op: Operation, fault: _Fault) -> dict[str, Any]:
+    """The API's error body for a ``status`` fault."""
+    if fault.status == 429:
+        kind, code, text = "requests", "rate_limit_exceeded", "Rate limit reached. Please try again later."
+    elif fault.status >= 500:
+        kind, code, text = "server_error", None, "The server had an error while processing your request."
+    else:
+        kind, code, text = "invalid_request_error", None, f"The request failed with status {fault.status}."
+    return {"error": {"message": f"{op.name}: {fault.message or text}", "type": kind, "param": None, "code": code}}
+
+
+def _spoiled(value: Any) -> bytes:
+    """The first half of ``value``'s JSON: an object or array cut short never parses."""
+    text = json.dumps(value).encode()
+    return text[: len(text) // 2]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _chunks(response: Any, payload: dict[str, Any]) -> list[Any]:
