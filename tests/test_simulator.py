@@ -350,3 +350,20 @@ def test_the_readme_examples_run_against_the_simulator(oaimap_server, tmp_path, 
     printed = capsys.readouterr().out
     assert "response.completed" in printed and re.search(r"^msg_[0-9a-f]{48}$", printed, re.M)
     assert (tmp_path / "train-copy.jsonl").read_text() == "content of train.jsonl\n"
+
+
+# -- faults on cue, through the plugin's client (the default retry policy) ----------------------------
+def test_a_rate_limited_create_is_retried_and_stored_once(oaimap_client, oaimap_server):
+    oaimap_server.fail_next("responses.create", status=429, retry_after=0)
+    made = oaimap_client.call("responses.create", {"model": "m", "input": "again"})
+    assert made.meta.retries == 1 and [r.operation for r in oaimap_server.requests] == ["responses.create"] * 2
+    assert [r["id"] for r in oaimap_server.objects("/responses")] == [made["id"]]  # the refused attempt stored nothing
+
+
+def test_a_reset_is_an_error_the_application_sees(oaimap_server):
+    from oaimap import APIConnectionError
+
+    oaimap_server.fail_next("files.list", "reset", times=3)
+    with Client(api_key="sk-x", base_url=oaimap_server.url, max_retries=2) as client, pytest.raises(APIConnectionError, match="files.list"):
+        client.call("files.list", {})
+    assert len(oaimap_server.requests) == 3
