@@ -22,7 +22,6 @@ sockets, and full control of chunked / streamed replies, which is all a test pee
 from __future__ import annotations
 
 import json
-import re
 import select
 import socket
 import struct
@@ -400,7 +399,8 @@ def _sse_frame(event: Any) -> bytes:
     if isinstance(event, (bytes, str)):  # raw frame, for tests of odd streams
         return event.encode() if isinstance(event, str) else event
     if isinstance(event, dict) and set(event) == {"event", "data"}:  # a named event (Assistants)
-        return f"event: {event['event']}\ndata: {json.dumps(event['data'])}\n\n".encode()
+        data = event["data"] if event["data"] == "[DONE]" else json.dumps(event["data"])  # `event: done`
+        return f"event: {event['event']}\ndata: {data}\n\n".encode()
     kind = event.get("type") if isinstance(event, dict) else None
     head = f"event: {kind}\n" if kind else ""
     return f"{head}data: {json.dumps(event)}\n\n".encode()
@@ -435,40 +435,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _chunks(response: Any, payload: dict[str, Any]) -> list[Any]:
-    """A streamed answer made from a whole one, as the API streams it: a chat completion
-    (or a completion) becomes chunks of its text, word by word, the last with the
-    ``finish_reason``, then a usage chunk when ``stream_options.include_usage`` asks for
-    one. Any other answer is sent as one event."""
-    if not isinstance(response, dict) or response.get("object") not in ("chat.completion", "text_completion"):
-        return [response if response is not None else {}]
-    chat = response["object"] == "chat.completion"
-    head = {k: response[k] for k in ("id", "created", "model", "system_fingerprint") if k in response}
-    head["object"] = "chat.completion.chunk" if chat else "text_completion"
-    chunks: list[Any] = []
-    for choice in response.get("choices") or []:
-        index = choice.get("index", 0)
-        text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
-        pieces = re.findall(r"\S+\s*|\s+", text or "") or [""]
-        if chat:
-            chunks.append({**head, "choices": [{"index": index, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
-        for piece in pieces:
-            part: dict[str, Any] = {"delta": {"content": piece}} if chat else {"text": piece}
-            chunks.append({**head, "choices": [{"index": index, **part, "finish_reason": None, "logprobs": None}]})
-        last: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
-        chunks.append({**head, "choices": [{"index": index, **last, "finish_reason": choice.get("finish_reason") or "stop", "logprobs": None}]})
-    options = payload.get("stream_options")
-    if isinstance(options, dict) and options.get("include_usage") and response.get("usage"):
-        chunks.append({**head, "choices": [], "usage": response["usage"]})
-    return chunks
-
-
 def _example_reply(op: Operation, payload: dict[str, Any]) -> Reply:
     example = op.example or {}
     response = example.get("response")
     streaming = op.returns == "sse" or (op.stream_param and payload.get(op.stream_param) is True)
     if streaming:
-        events: list[Any] = list(example.get("stream") or _chunks(response, payload))
+        from .simulator.streams import chat_chunks  # the simulator builds on this module
+
+        events: list[Any] = list(example.get("stream") or chat_chunks(response, payload))
         if not op.stream_end:
             events.append("[DONE]")
         return Reply(events=events)
