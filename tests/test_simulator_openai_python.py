@@ -103,3 +103,20 @@ def test_streams(sdk):
     with sdk.responses.stream(model="m", input="stream me too") as stream:
         final = stream.get_final_response()
     assert final.output_text == reply_text("stream me too") and final.status == "completed"
+
+
+def test_streams_of_tool_calls_and_runs(sdk, oaimap_server):
+    from oaimap.simulator import ToolCall
+
+    oaimap_server.script("responses.create", ToolCall("lookup", {"q": "x"}))
+    with sdk.responses.stream(model="m", input="find", tools=[{"type": "function", "name": "lookup", "parameters": {"type": "object"}}]) as stream:
+        (call,) = stream.get_final_response().output
+    assert call.type == "function_call" and json.loads(call.arguments) == {"q": "x"}
+    assistant = sdk.beta.assistants.create(model="gpt-4o")
+    thread = sdk.beta.threads.create(messages=[{"role": "user", "content": "stream a run"}])
+    with sdk.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
+        stream.until_done()
+        run, (message,) = stream.get_final_run(), stream.get_final_messages()
+    assert run.status == "completed" and message.content[0].text.value == reply_text("stream a run")
+    stored = sdk.beta.threads.messages.list(thread_id=thread.id, limit=1).data[0]
+    assert stored.id == message.id  # the streamed message is the one kept in the thread
