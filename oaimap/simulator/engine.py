@@ -282,7 +282,8 @@ class Simulator(LoopbackServer):
     def generic(self, call: Call) -> Any:
         kind = call.role.kind
         if kind == "create":
-            return self.create(call).view()
+            made = self.create(call).view()
+            return page([made], {}, limit=1, order="asc", shape={}) if _answers_a_page(call.op) else made
         if kind == "list":
             return self.list_page(call, [r.obj for r in self.store.records(call.collection_key)])
         if kind in ("retrieve", "update", "delete", "action"):
@@ -424,8 +425,16 @@ def _singular(name: str) -> str:
     return name[:-2] if name.endswith(("ches", "sses")) else name[:-1] if name.endswith("s") else name
 
 
-def _example_object(op: Operation) -> dict[str, Any]:
+def _answers_a_page(op: Operation) -> bool:
     example = (op.example or {}).get("response")
+    return isinstance(example, dict) and example.get("object") == "list" and isinstance(example.get("data"), list)
+
+
+def _example_object(op: Operation) -> dict[str, Any]:
+    """The object an operation's example shows (the first item of a page it answers)."""
+    example = (op.example or {}).get("response")
+    if _answers_a_page(op):
+        example = (example["data"] or [{}])[0]
     return example if isinstance(example, dict) else {}
 
 
