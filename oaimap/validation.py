@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from . import fastpath, sendable
 from .errors import ConfigurationError, ValidationError, Violation
 from .specs import Operation, json_path
+from .suggest import near_miss
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError as SchemaError
@@ -233,7 +234,8 @@ def validate(op: Operation, payload: Any, strict: bool = False, level: str = "fu
         raise ValidationError(op.name, [Violation("$", f"payload must be an object, got {type(payload).__name__}")])
     unsendable, plain = sendable.check(op, payload)
     shape = level == "shape"
-    if level == "off" or (not unsendable and plain and fastpath.is_valid(op, payload, strict, shape)):
+    typos = {} if level == "off" else misspelt_keys(op, payload)
+    if level == "off" or (not typos and not unsendable and plain and fastpath.is_valid(op, payload, strict, shape)):
         if unsendable:
             raise ValidationError(op.name, unsendable)
         return
@@ -248,6 +250,8 @@ def validate(op: Operation, payload: Any, strict: bool = False, level: str = "fu
         if not unsendable:
             raise
         problems = []
+    if typos:
+        problems = _with_typos(problems, typos)
     if level == "warn" and problems and not unsendable:
         log.warning("%s", ValidationError(op.name, problems))  # sent anyway: the caller chose so
         return
@@ -255,6 +259,36 @@ def validate(op: Operation, payload: Any, strict: bool = False, level: str = "fu
     problems += [p for p in unsendable if not any(_within(p.path, q.path) for q in problems)]
     if problems:
         raise ValidationError(op.name, sorted(problems, key=lambda v: (v.path, v.message)))
+
+
+def misspelt_keys(op: Operation, payload: dict[Any, Any]) -> dict[str, str]:
+    """Payload keys that are near misses of the operation's parameters (``temprature``
+    → ``temperature``), strict mode or not: sending one would drop the setting silently.
+    A key that is no near miss may be a parameter newer than the specs and goes into the
+    body as before; ``extra_body`` is never checked."""
+    unknown = payload.keys() - op.location_of.keys()
+    if not unknown:
+        return {}
+    typos = {}
+    for key in sorted(k for k in unknown if isinstance(k, str)):
+        meant = near_miss(key, op.location_of)
+        if meant is not None:
+            typos[key] = meant
+    return typos
+
+
+def _with_typos(problems: list[Violation], typos: dict[str, str]) -> list[Violation]:
+    """The typos reported (in place of strict mode's "unknown property"), and a missing
+    required key that a typo was meant to be says so."""
+    typed_for = {json_path([meant]): typed for typed, meant in typos.items()}
+    out = [Violation(json_path([typed]), f'unknown property; did you mean "{meant}"?') for typed, meant in typos.items()]
+    for problem in problems:
+        if problem.path in {json_path([typed]) for typed in typos}:
+            continue
+        if problem.path in typed_for and problem.message == "required property is missing":
+            problem = Violation(problem.path, f'required property is missing ("{typed_for[problem.path]}" looks like a misspelling of it)')
+        out.append(problem)
+    return out
 
 
 def _within(path: str, ancestor: str) -> bool:

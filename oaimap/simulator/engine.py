@@ -432,7 +432,7 @@ def _answers_a_page(op: Operation) -> bool:
 
 def _example_object(op: Operation) -> dict[str, Any]:
     """The object an operation's example shows (the first item of a page it answers)."""
-    example = (op.example or {}).get("response")
+    example: Any = (op.example or {}).get("response")
     if _answers_a_page(op):
         example = (example["data"] or [{}])[0]
     return example if isinstance(example, dict) else {}
