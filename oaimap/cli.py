@@ -237,6 +237,8 @@ def _log_line(line: str) -> None:
 
 
 def _listen_failure(port: int, exc: OSError) -> str:
+    if exc.filename is not None:  # the --state file, not the socket
+        return f"serve: {exc.filename}: {exc.strerror or exc}"
     if exc.errno == errno.EADDRINUSE:
         return f"serve: port {port} on 127.0.0.1 is already in use; choose another with --port (0: any free port)"
     if exc.errno == errno.EACCES:
@@ -274,6 +276,31 @@ def _exit_code(exc: OaimapError) -> int:
     return EXIT_API
 
 
+# -- shell completion (the optional extra oaimap[completion]) ----------------------------------
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer a completion request of a shell set up with
+    ``eval "$(register-python-argcomplete oaimap)"``; without argcomplete, offer nothing."""
+    from importlib import import_module
+
+    try:
+        argcomplete = import_module("argcomplete")  # optional: not a static import for type checkers
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
+def _complete_operation(prefix: str, **_: Any) -> list[str]:
+    from .specs import SpecRegistry
+
+    return sorted(name for name in SpecRegistry.shared().index if name.startswith(prefix))
+
+
+def _complete_family(prefix: str, **_: Any) -> list[str]:
+    from .specs import SpecRegistry
+
+    return [family for family in SpecRegistry.shared().family_ids() if family.startswith(prefix)]
+
+
 # -- the parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -296,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
         "a dotted KEY sets a nested value; @PATH gives a file parameter the file, any other key the file's text. "
         "Example: oaimap call responses.create --set model=gpt-4.1-mini --set input=Hello --set temperature=0.2",
     )
-    call.add_argument("operation", metavar="OP", help="operation name, e.g. responses.create (see `oaimap ops`)")
+    operation = call.add_argument("operation", metavar="OP", help="operation name, e.g. responses.create (see `oaimap ops`)")
+    setattr(operation, "completer", _complete_operation)  # read by argcomplete only
     call.add_argument("--data", "-d", metavar="JSON", help="the payload: a JSON object, @FILE, or - for stdin")
     call.add_argument("--set", "-s", action="append", metavar="KEY=VALUE", help="set one key of the payload (repeatable)")
     call.add_argument("--stream", action="store_true", help="ask for a stream; prints one JSON line per event")
@@ -304,10 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
     call.set_defaults(func=_call)
 
     ops = commands.add_parser("ops", help="list operations", description="List operations: name, method, path, summary.")
-    ops.add_argument("family", nargs="?", metavar="FAMILY", help="only this family (a spec file: responses, vector-stores, ...)")
+    family = ops.add_argument("family", nargs="?", metavar="FAMILY", help="only this family (a spec file: responses, vector-stores, ...)")
+    setattr(family, "completer", _complete_family)
     ops.add_argument("--grep", metavar="TEXT", help="only operations whose name, path or summary contains TEXT")
     ops.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     ops.set_defaults(func=_ops)
+
+    # `describe OP` is added here, next to `ops` (see the slot beside _ops).
 
     upload = commands.add_parser("upload", parents=[client_options], help="upload a file (files.create) and print the file object")
     upload.add_argument("path", metavar="PATH", help="the file to upload")
@@ -343,7 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: answered here, then exit
+        _complete(parser)
+    args = parser.parse_args(argv)
     from .errors import OaimapError
 
     try:

@@ -200,3 +200,14 @@ def test_help_everywhere(command, capsys):
         main([*command, "--help"])
     assert exit.value.code == 0
     assert capsys.readouterr().out.startswith(f"usage: oaimap {' '.join(command)}".rstrip())
+
+
+def test_shell_completion_offers_operation_names(tmp_path):
+    pytest.importorskip("argcomplete")
+    out = tmp_path / "completions"
+    line = "oaimap call responses.input"
+    run = oaimap(_ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)), _ARGCOMPLETE_IFS="\n",
+                 _ARGCOMPLETE_STDOUT_FILENAME=str(out))
+    assert run.returncode == 0, run.stderr
+    expected = sorted(name for name in SpecRegistry.shared().index if name.startswith("responses.input"))
+    assert expected and out.read_text().split("\n") == expected
