@@ -30,7 +30,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .decode import match_route, request_payload
@@ -89,10 +89,22 @@ class _Route:
 
 
 class LoopbackServer:
-    """Run with ``with LoopbackServer() as server: Client(base_url=server.url, ...)``."""
+    """Run with ``with LoopbackServer() as server: Client(base_url=server.url, ...)``.
 
-    def __init__(self, specs: SpecRegistry | None = None, host: str = "127.0.0.1", port: int = 0):
+    ``log``: called with one line per request once it is answered (time, method, path,
+    status, operation, ms), e.g. ``log=print``; None (the default) logs nothing.
+    """
+
+    def __init__(
+        self,
+        specs: SpecRegistry | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log: Callable[[str], None] | None = None,
+    ):
         self.specs = specs or SpecRegistry.shared()
+        self.log = log
         self._routes: dict[str, list[_Route]] = defaultdict(list)
         for op in self.specs.operations():
             if op.helper is None:
@@ -249,11 +261,28 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self._status = str(int(code))  # send_response reports the status here; the line is written once answered
+
     def do_GET(self) -> None:
+        started = time.perf_counter()
+        self._status = "-"  # stays "-" when no status line is sent (a reset fault)
+        self._operation = "-"
         try:
             self._handle()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (a timeout test): nothing to do
+        finally:
+            if self.loopback.log is not None:
+                self.loopback.log(self._log_line(started))
+
+    def _log_line(self, started: float) -> str:
+        """``time method path status operation ms``; the path without its query string,
+        where a client in ``auth_query`` mode puts its key."""
+        elapsed = (time.perf_counter() - started) * 1000
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        path = urlsplit(self.path).path
+        return f"{stamp} {self.command} {path} {self._status} {self._operation} {elapsed:.1f} ms"
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
@@ -272,6 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         url = urlsplit(self.path)
         if url.path.startswith(ADMIN_PREFIX):
+            self._operation = "admin"
             return self._admin(url.path[len(ADMIN_PREFIX):])
         prefix = urlsplit(self.loopback.url).path
         route_path = url.path[len(prefix):] if url.path.startswith(prefix) else url.path
@@ -289,7 +319,7 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return self._send(Reply(404, _error(f"no operation for {self.command} {route_path}", "not_found")))
         op, path_values = found
-        record.operation = op.name
+        record.operation = self._operation = op.name
         fault = self.loopback._next_fault(op)
         if fault is not None:
             return self._fail(op, fault, path_values, record)

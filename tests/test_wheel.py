@@ -55,3 +55,16 @@ def test_an_installed_oaimap_answers_its_first_call_from_them(installed):
     assert out.stdout.strip() == "[]"  # nothing parsed from YAML, nothing bundled, no reference validator
     after = {path: path.stat().st_mtime_ns for path in cache.rglob("*.marshal")}
     assert after == before  # used as shipped, not rewritten
+
+
+def test_the_installed_oaimap_command_lists_operations_and_says_the_docs_site_is_not_shipped(installed, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+
+    def oaimap(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "oaimap", *args], env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    docs = oaimap("docs")  # the site is built in a checkout (docs/site/), not shipped
+    assert docs.returncode == 2 and docs.stdout == "" and "source checkout" in docs.stderr, docs.stderr
+    assert len(docs.stderr.splitlines()) == 1  # one line, no traceback
+    listed = oaimap("ops", "files")
+    assert listed.returncode == 0 and listed.stdout.startswith("files.list ")

@@ -173,12 +173,14 @@ class Simulator(LoopbackServer):
     ``steps_per_read``: how far a long-running object moves along its statuses each time
     it is retrieved (``0``: only :meth:`advance` moves it). ``model``: the text the
     simulated model answers for a prompt. ``state_file``: JSON kept across restarts.
+    ``log``: one line per request, as :class:`~oaimap.server.LoopbackServer` writes it.
     """
 
     def __init__(self, specs: SpecRegistry | None = None, host: str = "127.0.0.1", port: int = 0, *,
                  steps_per_read: int = 1, model: Callable[[str], str] = reply_text,
-                 state_file: str | Path | None = None, now: int | None = None):
-        super().__init__(specs, host, port)
+                 state_file: str | Path | None = None, now: int | None = None,
+                 log: Callable[[str], None] | None = None):
+        super().__init__(specs, host, port, log=log)
         self.rules = load_rules()
         self.roles = _roles_for(self.specs)
         self.steps_per_read = steps_per_read
