@@ -17,6 +17,7 @@ import pytest
 
 from codegen import docs
 from codegen._resolve import load_families, payload_params
+from oaimap import paramdoc
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTH = Path(__file__).resolve().parent / "data" / "codegen_synth"
@@ -207,3 +208,37 @@ def test_index_filter_and_links_in_a_real_browser(site, tmp_path):
             browser.close()
     assert (tmp_path / "index-filtered.png").stat().st_size > 1000
     assert external == []
+
+
+def test_a_parameter_description_and_a_linked_shape_in_a_real_browser(site, tmp_path):
+    sync_playwright = _browser()
+    op = next(op for f in load_families(ROOT / "specs") for op in f.operations if op.name == "chat.completions.create")
+    messages = next(p for p in paramdoc.params(op) if p.name == "messages")
+    assert messages.description, "specs/chat.yaml gives messages a description of its own"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto((site / "chat.html").as_uri() + f"#{op.name}")
+            entry = page.locator(f'section.op[id="{op.name}"] dl.params dt:has(> code:text-is("messages")) + dd')
+            description = entry.locator(".desc")
+            assert description.is_visible() and description.inner_text().rstrip(".") == messages.description.rstrip(".")
+            temperature = page.locator(f'section.op[id="{op.name}"] dl.params dt:has(> code:text-is("temperature")) + dd')
+            assert "min 0, max 2" in temperature.inner_text() and "default 1" in temperature.inner_text()
+            seed = page.locator(f'section.op[id="{op.name}"] dl.params dt:has(> code:text-is("seed")) + dd').inner_text()
+            assert "max 9223372036854775807" in seed and "9223372036854776000" not in seed
+
+            link = entry.locator('a.shape:has(code:text-is("ChatCompletionRequestUserMessage"))')
+            assert link.is_visible()
+            link.click()
+            page.wait_for_url("**/shapes-chat.html#ChatCompletionRequestUserMessage")
+            shape = page.locator('section.shape[id="ChatCompletionRequestUserMessage"]')
+            assert shape.is_visible()
+            keys = dict(zip(shape.locator("dl.params dt > code").all_inner_texts(), shape.locator("dl.params dt .type").all_inner_texts()))
+            assert keys["role"] == "string" and keys["content"].startswith("string | array") and "name" in keys
+            assert shape.locator('dt.required:has(> code:text-is("content"))').count() == 1
+            assert shape.locator("a.shape").count() > 0  # its own nested shapes link on
+            page.screenshot(path=str(tmp_path / "shape.png"))
+        finally:
+            browser.close()
+    assert (tmp_path / "shape.png").stat().st_size > 1000

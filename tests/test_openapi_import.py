@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -90,3 +91,55 @@ def test_an_empty_specs_directory_gets_every_family(reference_document, tmp_path
     names = {op["name"] for f in fresh.glob("*.yaml") for op in read_yaml(f)["operations"]}
     assert {op["name"] for f in SPECS.glob("*.yaml") if not f.name.startswith("_") for op in read_yaml(f)["operations"] if "helper" not in op} == names
     assert (fresh / "_schemas" / "common.yaml").is_file()
+    # the importer's examples read like real ones: the document's VAR_ placeholders are
+    # filled in and synthesized strings are ids, model names, words
+    placeholder = re.compile(r"^VAR_|_example$|^example$")
+    found = [
+        f"{op['name']}: {text}"
+        for f in fresh.glob("*.yaml")
+        for op in read_yaml(f)["operations"]
+        for text in _strings(op.get("example"))
+        if placeholder.search(text)
+    ]
+    assert found == []
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_descriptions_survive_a_refresh_and_missing_ones_are_reported(reference_document, tmp_path, capsys):
+    copy = tmp_path / "specs"
+    shutil.copytree(SPECS, copy)
+    chat = read_yaml(copy / "chat.yaml")
+    create = next(op for op in chat["operations"] if op["name"] == "chat.completions.create")
+    body = create["params"]["body"]
+    for key in body:  # start from none, so the report's count is known
+        body[key].pop("description", None)
+    body["temperature"]["description"] = "How adventurous the wording is."  # an anyOf mapping
+    body["model"]["description"] = "Which model answers."  # beside a $ref
+    (copy / "chat.yaml").write_text(yaml.safe_dump(chat, sort_keys=False))
+
+    report = import_into(copy, reference_document)
+    after = next(op for op in read_yaml(copy / "chat.yaml")["operations"] if op["name"] == "chat.completions.create")
+    assert after["params"]["body"]["temperature"]["description"] == "How adventurous the wording is."
+    assert after["params"]["body"]["model"] == {"$ref": "_schemas/common.yaml#/ModelIdsShared", "description": "Which model answers."}
+    assert after["params"]["body"]["temperature"]["anyOf"] == create["params"]["body"]["temperature"]["anyOf"]
+    # parameters of seed-aliased, Responses and Chat Completions operations lacking one
+    undescribed = set(report.undescribed)
+    assert "chat.completions.create.top_p" in undescribed and "chat.completions.create.temperature" not in undescribed
+    assert "chat.completions.create.model" not in undescribed
+    assert "responses.create.input" in undescribed and "files.create.purpose" in undescribed  # files.create: seed alias createFile
+    assert not any(name.startswith("admin.") for name in undescribed)  # no alias, not Responses/Chat: not asked for
+    assert sum(name.startswith("chat.completions.create.") for name in undescribed) == len(body) - 2
+
+    once = snapshot(copy)
+    import_into(copy, reference_document)
+    assert snapshot(copy) == once  # idempotent with descriptions too
+    importer.main([str(reference_document), "--specs", str(copy), "--dry-run"])
+    todo = [line for line in capsys.readouterr().out.splitlines() if "todo:" in line]
+    assert todo == [f"  todo: {len(undescribed)} parameter(s) still lack a description: " + ", ".join(report.undescribed[:5]) + f" and {len(undescribed) - 5} more"]

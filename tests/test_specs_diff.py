@@ -8,15 +8,21 @@ import sys
 
 import pytest
 
-from codegen.openapi import drift
+from codegen.openapi import descriptions, drift
 from codegen.openapi.document import load_document
 from oaimap.cli import main
+from oaimap.specs import SpecRegistry
 
 
 def test_specs_are_in_sync_with_the_reference(reference_document, capsys):
     assert drift.diff(reference_document) == []
     assert main(["specs", "diff", str(reference_document)]) == 0
-    assert "in sync" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "in sync" in out
+    # parameters still lacking a description of our own: a to-do line, not drift
+    ops = SpecRegistry.shared().operations()
+    gaps = descriptions.summary(descriptions.missing({"name": op.name, "aliases": op.aliases, "params": op.params} for op in ops))
+    assert (f"todo: {gaps}" in out.splitlines()) if gaps else "todo:" not in out
 
 
 @pytest.fixture

@@ -20,10 +20,24 @@ from .refs import resolve
 from .schemas import body_properties
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+# The document's examples name some values by placeholder; ours read like real ones.
+PLACEHOLDERS = {
+    "VAR_chat_model_id": "gpt-4.1-mini",
+    "VAR_completion_model_id": "gpt-3.5-turbo-instruct",
+}
+_PLACEHOLDER = re.compile(r"\bVAR_[A-Za-z0-9_]+")
+
+
+def fill_placeholders(text: str) -> str:
+    """``text`` with the document's known ``VAR_...`` placeholders replaced by real-looking
+    values (an unknown one is left, and the spec checks catch it)."""
+    return _PLACEHOLDER.sub(lambda m: PLACEHOLDERS.get(m.group(0), m.group(0)), text)
 
 
 def loads_lenient(text: str) -> Any:
-    """JSON, tolerating the trailing commas some of the document's examples have."""
+    """JSON, tolerating the trailing commas some of the document's examples have, with
+    placeholders filled in."""
+    text = fill_placeholders(text)
     try:
         return json.loads(text)
     except ValueError:
@@ -41,7 +55,7 @@ class CurlRequest:
 
 def parse_curl(command: str) -> CurlRequest | None:
     """The URL, headers and body of a documented curl command (None when there is no URL)."""
-    text = command.replace("\\\r\n", " ").replace("\\\n", " ")
+    text = fill_placeholders(command.replace("\\\r\n", " ").replace("\\\n", " "))
     try:
         tokens = shlex.split(text, comments=False, posix=True)
     except ValueError:

@@ -8,8 +8,9 @@ What the document owns (rewritten on every run): operation_id, deprecated, metho
 path, encoding, returns, stream_param, stream_end, pagination, params, required,
 payload_rules.
 What people own (kept as found): name, aliases, other_names, param_aliases, summary, headers, example, the
-family an operation lives in, family titles / summaries, and every ``helper:``
-operation. A new operation gets a name, family, summary, fixed headers and example
+family an operation lives in, family titles / summaries, each parameter's own
+``description``, and every ``helper:`` operation. The report names the parameters of
+seed-aliased, Responses and Chat Completions operations still lacking a description. A new operation gets a name, family, summary, fixed headers and example
 by the rules in docs/spec-format.md ("Naming rule", "Families").
 
 Running it twice writes byte-identical files.
@@ -32,6 +33,7 @@ from oaimap.schemas import has_file_param, payload_schema
 from oaimap.specs import PARAM_LOCATIONS, parse_family, parse_operation, read_yaml, yaml_loader
 from oaimap.validators import PayloadValidator
 
+from . import descriptions
 from .convert import convert_operation
 from .document import DocOperation, load_document, operations
 from .examples import example_payloads, loads_lenient, sse_events, trim
@@ -89,6 +91,7 @@ class Report:
     kept: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    undescribed: list[str] = field(default_factory=list)  # op.key of parameters that want a description
 
 
 SDK_NAMES = Path(__file__).resolve().parents[1] / "sdk_names.yaml"
@@ -186,6 +189,7 @@ class Importer:
                 item.spec["params"] = self._relink_params(item.spec["params"], groups)
         self._examples(placed, schema_files)
 
+        self.report.undescribed = descriptions.missing(item.spec for item in placed)
         outputs = self._render(existing, placed, schema_files)
         for path, content in outputs.items():  # every family file must load before any is written
             if content is not None and path.parent == self.specs_dir:
@@ -283,6 +287,8 @@ class Importer:
             spec["other_names"] = list(other_names)
         spec["summary"] = old.get("summary") or rule_summary(spec["name"], structure["path"])
         spec.update(copy.deepcopy(dict(structure)))
+        if spec.get("params"):
+            descriptions.carry(old.get("params"), spec["params"])
         headers = old.get("headers") if "headers" in old else FAMILY_HEADERS.get(family)
         if headers:
             spec["headers"] = dict(headers)
@@ -560,6 +566,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             print("  kept:", line)
         for line in report.warnings:
             print("  warning:", line)
+        gaps = descriptions.summary(report.undescribed)
+        if gaps:
+            print("  todo:", gaps)
         for line in report.written:
             print(" ", line)
     return 0
