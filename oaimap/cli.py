@@ -1,6 +1,6 @@
 """The ``oaimap`` command (also ``python -m oaimap``).
 
-``call``, ``ops``, ``upload``, ``serve``, ``docs``, ``demo``, ``specs diff``,
+``call``, ``ops``, ``describe``, ``upload``, ``serve``, ``docs``, ``demo``, ``specs diff``,
 ``specs compile``. Results go to stdout as JSON, diagnostics to stderr. Exit codes:
 0 ok, 1 the API (or the connection to it) failed, 2 bad input (an unknown operation,
 unreadable JSON, a payload that fails validation, a busy port), 130 interrupted.
@@ -84,7 +84,12 @@ def _ops(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# `describe OP` belongs here: the parameters of one operation (oaimap/paramdoc.py).
+def _describe(args: argparse.Namespace) -> int:
+    from .paramdoc import describe_text
+    from .specs import SpecRegistry
+
+    print(describe_text(SpecRegistry.shared().get(args.operation)))
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -338,7 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     ops.set_defaults(func=_ops)
 
-    # `describe OP` is added here, next to `ops` (see the slot beside _ops).
+    describe = commands.add_parser(
+        "describe", help="an operation's parameters: types, required, enums, ranges, defaults, descriptions, example",
+        description="Describe one operation (a name or an alias): each parameter with its facts and description, then an example request.",
+    )
+    operation = describe.add_argument("operation", metavar="OP", help="operation name or alias, e.g. chat.completions.create")
+    setattr(operation, "completer", _complete_operation)
+    describe.set_defaults(func=_describe)
 
     upload = commands.add_parser("upload", parents=[client_options], help="upload a file (files.create) and print the file object")
     upload.add_argument("path", metavar="PATH", help="the file to upload")

@@ -194,7 +194,20 @@ def test_specs_diff_on_a_missing_file_and_docs(tmp_path):
     assert docs.returncode == 0 and Path(docs.stdout.strip()) == DOCS_SITE and DOCS_SITE.is_file()
 
 
-@pytest.mark.parametrize("command", [[], ["call"], ["ops"], ["upload"], ["serve"], ["docs"], ["demo"], ["specs"], ["specs", "diff"]])
+def test_describe_shows_each_parameter_with_its_facts_and_description():
+    run = oaimap("describe", "createChatCompletion")  # an alias works too
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "chat.completions.create" and "  POST /chat/completions" in lines
+    temperature = next(i for i, line in enumerate(lines) if line.strip().startswith("temperature "))
+    assert "number | null  optional" in lines[temperature] and "min 0, max 2" in lines[temperature]
+    messages = next(i for i, line in enumerate(lines) if line.strip().startswith("messages "))
+    description = SpecRegistry.shared().get("chat.completions.create").params_in("body")["messages"]["description"]
+    assert lines[messages + 1].strip() == description
+    assert "Did you mean: chat.completions.create" in _one_problem(oaimap("describe", "chat.completions.creat"), 2)
+
+
+@pytest.mark.parametrize("command", [[], ["call"], ["ops"], ["describe"], ["upload"], ["serve"], ["docs"], ["demo"], ["specs"], ["specs", "diff"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit:
         main([*command, "--help"])
