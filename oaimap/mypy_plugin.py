@@ -269,11 +269,21 @@ class _Checker:
             return self.api.get_expression_type(expr, context)
 
     def _fits(self, expr: Expression, expected: Type) -> bool:
-        """Whether ``expr`` type-checks where ``expected`` is wanted (inferred in that
-        context, as mypy does for the argument itself; an error inside counts)."""
+        """Whether ``expr`` type-checks where ``expected`` is wanted: inferred in that
+        context, as mypy does for the argument itself, where an error means it does not
+        fit, unless the expression has that error on its own. Then mypy reports that
+        error, and the overloads are made permissive so that it is the only one (an error
+        inside an argument would fail every overload)."""
         with self.api.msg.filter_errors() as watcher:
             actual = self.api.get_expression_type(expr, expected)
-        return not watcher.has_new_errors() and is_subtype(actual, expected)
+        if not watcher.has_new_errors():
+            return is_subtype(actual, expected)
+        with self.api.msg.filter_errors() as alone:
+            self.api.get_expression_type(expr)
+        if alone.has_new_errors():
+            self.verdict_.permissive = True
+            return True
+        return False
 
     def _show(self, typ: Type) -> str:
         text = format_type_bare(typ, self.api.options)

@@ -74,6 +74,7 @@ BAD = textwrap.dedent(
 
     client = Client()
     client.call("responses.creat", {"model": "m"})  # E unknown operation "responses.creat" (did you mean "responses.create"?)
+    client.call("responses.create", {"model": "m", "input": client.call("responses.creat")})  # E unknown operation "responses.creat"
     client.call("createModelRespons", {"model": "m"})  # E unknown operation "createModelRespons" (did you mean "createModelResponse"?)
     client.call("responses.create", {"model": "m", "temprature": 0.2})  # E responses.create: unknown key "temprature" (did you mean "temperature"?)
     client.call("responses.create", {"model": "m", "colour": "red"})  # E responses.create: unknown key "colour"
