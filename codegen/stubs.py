@@ -6,6 +6,14 @@
 name and its aliases together, so mypy checks the payload keys and types, rejects
 unknown names, and knows what comes back (a dict, a ``Stream``, bytes, a page...).
 
+A parameter's own ``description`` in its family file (written for this project) becomes
+the docstring of its ``TypedDict`` field, and the operation's summary the docstring of the
+payload class and of each overload, so an editor shows them on hover.
+
+``types.py`` gives those types public names (``oaimap.types.ResponsesCreatePayload``,
+``OperationName``, the result classes) for annotations; at run time a payload type is
+``dict`` and nothing heavy is imported.
+
 ``__init__.pyi`` re-exports the package's public names (``oaimap/__init__.py`` loads
 them lazily, which mypy cannot follow), with ``Client`` / ``AsyncClient`` taken from
 ``_typed``. It is built from the ``_EXPORTS`` and ``__all__`` of ``oaimap/__init__.py``,
@@ -18,6 +26,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +52,10 @@ _OPTION_NAMES = {"float", "int", "str", "bool", "None", "Any", "Mapping", "Seque
 
 def render(specs_dir: Path) -> dict[Path, str]:
     package = specs_dir.parent / "oaimap"
+    typed = build_typed(specs_dir, package)
     return {
-        package / "_typed.pyi": render_typed(specs_dir, package),
+        package / "_typed.pyi": typed.text,
+        package / "types.py": render_types(typed),
         package / "__init__.pyi": render_init(package),
     }
 
@@ -106,13 +117,35 @@ def _class_name(op_name: str, taken: set[str]) -> str:
     return name
 
 
-def _typed_dict(name: str, fields: list[tuple[str, str, bool]], base: str = "TypedDict") -> str:
+def _docstring(text: str, indent: str) -> str:
+    """``text`` on one line as a docstring statement."""
+    one_line = " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if one_line.endswith('"'):
+        one_line += " "
+    return f'{indent}"""{one_line}"""\n'
+
+
+def _typed_dict(
+    name: str,
+    fields: list[tuple[str, str, bool]],
+    base: str = "TypedDict",
+    doc: str | None = None,
+    field_docs: dict[str, str] | None = None,
+) -> str:
     """A total=False TypedDict (deriving from ``base``, another one, when given);
-    required keys are wrapped in Required[...]."""
+    required keys are wrapped in Required[...]. ``doc`` and ``field_docs`` become the
+    class and field docstrings (the functional form, for keys that are not identifiers,
+    has room for neither)."""
     rendered = [(key, f"Required[{t}]" if req else t) for key, t, req in fields]
     if all(key.isidentifier() and not keyword.iskeyword(key) for key, _ in rendered):
-        body = "".join(f"    {key}: {t}\n" for key, t in rendered) or "    pass\n"
-        return f"class {name}({base}, total=False):\n{body}"
+        docs = field_docs or {}
+        body = "".join(
+            f"    {key}: {t}\n" + (_docstring(docs[key], "    ") if docs.get(key) else "") for key, t in rendered
+        )
+        head = _docstring(doc, "    ") if doc else ""
+        if not head and not body:
+            body = "    pass\n"
+        return f"class {name}({base}, total=False):\n{head}{body}"
     if base != "TypedDict":
         raise ValueError(f"{name}: a key that is not an identifier cannot be added in a TypedDict subclass")
     items = "".join(f"        {_literal(key)}: {t},\n" for key, t in rendered)
@@ -130,6 +163,14 @@ class _Op:
             (key, py_type(shape(resolver, schema, op.source or Path("."))), key in required)
             for key, _, schema in payload_params(op)
         ]
+        # The parameter's own words only: prose inside shared schemas is never read.
+        self.field_docs = {
+            key: schema["description"]
+            for key, _, schema in payload_params(op)
+            if isinstance(schema, dict) and isinstance(schema.get("description"), str) and schema["description"].strip()
+        }
+        self.field_docs.update({alias: f"Another name for ``{target}``." for alias, target in op.param_aliases.items()})
+        self.doc = f"Payload of ``{op.name}``: {op.summary}"
         if op.helper and op.helper.get("kind") == "preset":  # keys the helper fixes are not the caller's
             fixed = set(op.helper.get("set", {}))
             self.fields = [f for f in self.fields if f[0] not in fixed]
@@ -143,20 +184,26 @@ class _Op:
             self.plain_name = _class_name(f"{op.name}.no_stream", taken)
 
     def typed_dicts(self) -> str:
-        out = [_typed_dict(self.class_name, self.fields)]
+        out = [_typed_dict(self.class_name, self.fields, doc=self.doc, field_docs=self.field_docs)]
         if self.stream_key:
             others = [f for f in self.fields if f[0] != self.stream_key]
-            out.append(_typed_dict(self.stream_name, [*others, (self.stream_key, "Literal[True]", True)]))
+            streaming = [*others, (self.stream_key, "Literal[True]", True)]
+            doc = f"{self.doc} (streamed)"
+            out.append(_typed_dict(self.stream_name, streaming, doc=doc, field_docs=self.field_docs))
             declared = next((t for key, t, _ in self.fields if key == self.stream_key), "")
             plain = "Literal[False] | None" if declared.endswith("| None") or declared == "Any" else "Literal[False]"
-            out.append(_typed_dict(self.plain_name, [*others, (self.stream_key, plain, False)]))
+            doc = f"{self.doc} (not streamed)"
+            out.append(_typed_dict(self.plain_name, [*others, (self.stream_key, plain, False)], doc=doc, field_docs=self.field_docs))
         return "\n\n".join(out)
+
+    def payload_names(self) -> list[str]:
+        return [self.class_name, *((self.stream_name, self.plain_name) if self.stream_key else ())]
 
     def _payload(self, type_name: str, required: bool) -> str:
         return f"payload: {type_name}" if required else f"payload: {type_name} | None = None"
 
     def call_overloads(self, is_async: bool) -> list[str]:
-        """(signature without `def call(self, ` ... `-> R: ...`) for each overload."""
+        """The overloads' signatures, without `def call(self, ` before and the body after."""
         op = self.op
         stream = "AsyncStream" if is_async else "Stream"
         names = [op.name, *op.other_names, *op.aliases]
@@ -218,16 +265,18 @@ class _Op:
         return f"name: {literal}, {self._payload(self.class_name, self.has_required)}, **options: Unpack[CallOptions]) -> {ret}"
 
 
-def _methods(method: str, signatures: list[str], is_async: bool) -> str:
+def _methods(method: str, signatures: list[tuple[str, str]], is_async: bool) -> str:
+    """The overloads of ``method``, from (signature, docstring) pairs."""
     prefix = "async def" if is_async else "def"
     if not signatures:
         return ""
     if len(signatures) == 1:
-        return f"    {prefix} {method}(self, {signatures[0]}: ...  # type: ignore[override]\n"
+        sig, doc = signatures[0]
+        return f"    {prefix} {method}(self, {sig}:  # type: ignore[override]\n{_docstring(doc, '        ')}"
     lines = []
-    for index, sig in enumerate(signatures):
+    for index, (sig, doc) in enumerate(signatures):
         ignore = "  # type: ignore[override]" if index == 0 else ""
-        lines.append(f"    @overload{ignore}\n    {prefix} {method}(self, {sig}: ...\n")
+        lines.append(f"    @overload{ignore}\n    {prefix} {method}(self, {sig}:\n{_docstring(doc, '        ')}")
     return "".join(lines)
 
 
@@ -265,7 +314,20 @@ def _with_inherited_params(families: list[Any]) -> list[Operation]:
     return [full(op) for family in families for op in family.operations]
 
 
+@dataclass
+class Typed:
+    """``_typed.pyi``'s text and the names ``types.py`` makes public."""
+
+    text: str
+    payloads: list[str]  # every payload TypedDict, in the order of the stub
+    operations: list[str]  # every name ``call`` accepts: dotted names, other names, aliases
+
+
 def render_typed(specs_dir: Path, package: Path) -> str:
+    return build_typed(specs_dir, package).text
+
+
+def build_typed(specs_dir: Path, package: Path) -> Typed:
     resolver = Resolver()
     taken: set[str] = set()
     ops = [_Op(op, resolver, taken) for op in _with_inherited_params(load_families(specs_dir))]
@@ -276,8 +338,8 @@ def render_typed(specs_dir: Path, package: Path) -> str:
         HEADER,
         '"""Typed view of ``Client.call`` / ``AsyncClient.call``: one overload per operation.\n\n'
         "Payload types are named after the operation (``responses.create`` ->\n"
-        "``ResponsesCreatePayload``); import them under ``typing.TYPE_CHECKING`` from\n"
-        '``oaimap._typed``. Nested objects are plain dicts."""\n\n',
+        "``ResponsesCreatePayload``); import them from ``oaimap.types``, their public home.\n"
+        'Nested objects are plain dicts."""\n\n',
         "import os\n",
         "from pathlib import Path\n",
         "from typing import IO, Any, AsyncIterator, Iterator, Literal, Mapping, Sequence, TypedDict, overload\n\n",
@@ -296,7 +358,8 @@ def render_typed(specs_dir: Path, package: Path) -> str:
     ]
     for op in ops:
         out.append("\n" + op.typed_dicts() + "\n")
-    out.extend(_provider_payloads(specs_dir, ops, resolver, taken))
+    providers = _provider_payloads(specs_dir, ops, resolver, taken)
+    out.extend(text for _, text in providers)
     # mypy tries overloads in order, ~0.1 ms each, so the ops people call most go first:
     # the ones with a seed (Node-RED) alias; the admin API and beta routes come after.
     ordered = sorted(ops, key=lambda o: not o.op.aliases)
@@ -307,18 +370,22 @@ def render_typed(specs_dir: Path, package: Path) -> str:
             out.append("    async def __aenter__(self) -> Self: ...\n")
         else:
             out.append("    def __enter__(self) -> Self: ...\n")
-        calls = [sig for op in ordered for sig in op.call_overloads(is_async)]
+        calls = [(sig, f"{op.op.name}: {op.op.summary}") for op in ordered for sig in op.call_overloads(is_async)]
         out.append(_methods("call", calls, is_async))
-        pages = [sig for op in ordered if (sig := op.paginate_overload(is_async))]
+        pages = [(sig, f"{op.op.name}: {op.op.summary}") for op in ordered if (sig := op.paginate_overload(is_async))]
         out.append(_methods("paginate", pages, False))
-    return "".join(out)
+    return Typed(
+        text="".join(out),
+        payloads=[name for op in ops for name in op.payload_names()] + [name for name, _ in providers],
+        operations=[name for op in ops for name in (op.op.name, *op.op.other_names, *op.op.aliases)],
+    )
 
 
-def _provider_payloads(specs_dir: Path, ops: list[_Op], resolver: Resolver, taken: set[str]) -> list[str]:
+def _provider_payloads(specs_dir: Path, ops: list[_Op], resolver: Resolver, taken: set[str]) -> list[tuple[str, str]]:
     """Beside each official payload, what a provider profile's overlay adds to it: a
     subclass (``ChatCompletionsCreateForVllmPayload``) that type-checks wherever the
     official payload does. A parameter a provider widens cannot be retyped in a subclass;
-    a comment names it."""
+    a comment names it. (class name, its text) for each."""
     out = []
     for profile in in_folder(specs_dir / "profiles"):
         for op in ops:
@@ -331,9 +398,75 @@ def _provider_payloads(specs_dir: Path, ops: list[_Op], resolver: Resolver, take
             name = _class_name(f"{op.op.name}.for.{profile.name.replace('-', '_')}", taken)
             header = f"# The {profile.name!r} profile's view of {op.op.name}"
             header += f"; it also widens: {', '.join(widened)}\n" if widened else "\n"
-            cls = _typed_dict(name, added, base=op.class_name)
-            out.append(f"\n{header}{cls}\n")
+            cls = _typed_dict(name, added, base=op.class_name, doc=f"{op.doc}, as the {profile.name!r} profile takes it")
+            out.append((name, f"\n{header}{cls}\n"))
     return out
+
+
+# -- oaimap/types.py ----------------------------------------------------------------------
+# Result and option types, by the module that defines each (``_typed`` is stub-only).
+_RESULT_TYPES = {
+    "meta": ["BytesResult", "JsonList", "JsonObject", "SavedFile", "TextResult"],
+    "sse": ["AsyncStream", "Stream"],
+    "_typed": ["CallOptions", "FileInput", "SaveOptions"],
+}
+_TYPES_RUNTIME = '''
+else:
+    # At run time nothing heavy is imported: a payload type is ``dict`` (what a TypedDict
+    # makes), options too, and a file input anything; the other names come from their
+    # modules on first use.
+    _PAYLOADS = frozenset(__all__) - {"OperationName", "FileInput", *_LAZY}
+
+    def __getattr__(name: str) -> Any:
+        if name in _LAZY:
+            module, attribute = _LAZY[name]
+            value = getattr(import_module(f"oaimap.{module}"), attribute)
+        elif name == "FileInput":
+            value = Any
+        elif name in _PAYLOADS:
+            value = dict
+        else:
+            raise AttributeError(f"module 'oaimap.types' has no attribute {name!r}")
+        globals()[name] = value
+        return value
+'''
+
+
+def render_types(typed: Typed) -> str:
+    """``oaimap/types.py``: public names for the stubs' types, ``OperationName``, and the
+    untyped base clients for code that passes any operation name through."""
+    lazy = {name: (module, name) for module, names in _RESULT_TYPES.items() if module != "_typed" for name in names}
+    lazy.update({"UntypedClient": ("client", "Client"), "UntypedAsyncClient": ("client", "AsyncClient")})
+    options = _RESULT_TYPES["_typed"]
+    public = ["OperationName", *sorted(lazy), *options, *typed.payloads]
+    out = [
+        HEADER,
+        '"""Public names for oaimap\'s types, for annotations.\n\n'
+        "    from oaimap.types import OperationName, ResponsesCreatePayload\n\n"
+        '    payload: ResponsesCreatePayload = {"model": "gpt-4.1-mini", "input": "hi"}\n\n'
+        "A payload type is named after its operation (``responses.create`` ->\n"
+        "``ResponsesCreatePayload``; ``...StreamPayload`` / ``...NoStreamPayload`` for the\n"
+        "two answers of a streaming operation). ``OperationName`` is every name ``call``\n"
+        "accepts. ``UntypedClient`` / ``UntypedAsyncClient`` are the clients without the\n"
+        "per-operation overloads (``call(name: str, payload: Mapping[str, Any])``), for a\n"
+        'wrapper that passes any operation through; docs/typing.md shows both ways."""\n\n',
+        "from importlib import import_module\n",
+        "from typing import TYPE_CHECKING, Any, Literal, TypeAlias\n\n",
+        "OperationName: TypeAlias = Literal[\n",
+        *(f"    {_literal(name)},\n" for name in dict.fromkeys(typed.operations)),
+        "]\n\n",
+        "_LAZY = {\n",
+        *(f"    {_literal(name)}: ({_literal(module)}, {_literal(attribute)}),\n" for name, (module, attribute) in sorted(lazy.items())),
+        "}\n\n",
+        "__all__ = [\n",
+        *(f"    {_literal(name)},\n" for name in public),
+        "]\n\n",
+        "if TYPE_CHECKING:\n",
+        *(f"    from .{module} import {attribute} as {name}\n" for name, (module, attribute) in sorted(lazy.items())),
+        *(f"    from ._typed import {name} as {name}\n" for name in (*options, *typed.payloads)),
+        _TYPES_RUNTIME,
+    ]
+    return "".join(out)
 
 
 # -- oaimap/__init__.pyi ------------------------------------------------------------------

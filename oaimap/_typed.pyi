@@ -2,8 +2,8 @@
 """Typed view of ``Client.call`` / ``AsyncClient.call``: one overload per operation.
 
 Payload types are named after the operation (``responses.create`` ->
-``ResponsesCreatePayload``); import them under ``typing.TYPE_CHECKING`` from
-``oaimap._typed``. Nested objects are plain dicts."""
+``ResponsesCreatePayload``); import them from ``oaimap.types``, their public home.
+Nested objects are plain dicts."""
 
 import os
 from pathlib import Path
@@ -36,25 +36,30 @@ class SaveOptions(CallOptions, total=False):
 
 
 class AdminOrganizationAdminApiKeysListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.admin_api_keys.list``: List the admin API keys that belong to the organization."""
     after: str | None
     order: Literal["asc", "desc"]
     limit: int
 
 
 class AdminOrganizationAdminApiKeysCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.admin_api_keys.create``: Create an organization admin API key, for calling the Administration API."""
     name: Required[str]
     expires_in_seconds: int
 
 
 class AdminOrganizationAdminApiKeysRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.admin_api_keys.retrieve``: Get one of the organization's admin API keys by id."""
     key_id: Required[str]
 
 
 class AdminOrganizationAdminApiKeysDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.admin_api_keys.delete``: Delete (revoke) an admin API key of the organization."""
     key_id: Required[str]
 
 
 class AdminOrganizationAuditLogsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.audit_logs.list``: List the organization's audit log events, filterable by time, project, event type, actor or resource."""
     effective_at: dict[str, Any]
     project_ids: list[str]
     event_types: list[Literal["api_key.created", "api_key.updated", "api_key.deleted", "certificate.created", "certificate.updated", "certificate.deleted", "certificates.activated", "certificates.deactivated", "checkpoint.permission.created", "checkpoint.permission.deleted", "external_key.registered", "external_key.removed", "group.created", "group.updated", "group.deleted", "invite.sent", "invite.accepted", "invite.deleted", "ip_allowlist.created", "ip_allowlist.updated", "ip_allowlist.deleted", "ip_allowlist.config.activated", "ip_allowlist.config.deactivated", "login.succeeded", "login.failed", "logout.succeeded", "logout.failed", "organization.updated", "project.created", "project.updated", "project.archived", "project.deleted", "rate_limit.updated", "rate_limit.deleted", "resource.deleted", "tunnel.created", "tunnel.updated", "tunnel.deleted", "workload_identity_provider.created", "workload_identity_provider.updated", "workload_identity_provider.deleted", "workload_identity_provider_mapping.created", "workload_identity_provider_mapping.updated", "workload_identity_provider_mapping.deleted", "role.created", "role.updated", "role.deleted", "role.assignment.created", "role.assignment.deleted", "role.bound_to_resource", "role.unbound_from_resource", "scim.enabled", "scim.disabled", "service_account.created", "service_account.updated", "service_account.deleted", "user.added", "user.updated", "user.deleted", "tenant.metadata.updated", "tenant.microsoft_entra_mapping.upserted", "tenant.microsoft_entra_mapping.deleted", "tenant.workload_identity.provider.created", "tenant.workload_identity.provider.updated", "tenant.workload_identity.provider.archived", "tenant.workload_identity.mapping.created", "tenant.workload_identity.mapping.updated", "tenant.workload_identity.mapping.archived", "tenant.workload_identity.binding.created", "tenant.workload_identity.principal.provisioned", "tenant.workload_identity.access_token.issued", "tenant.admin_api_key.created", "tenant.admin_api_key.updated", "tenant.admin_api_key.deleted", "tenant.project_api_key.created", "tenant.chatgpt_access_token.revoked", "tenant.migration.completed", "tenant.sso.migrated", "tenant.domains.migrated", "tenant.sso_connection.created", "tenant.sso_connection.updated", "tenant.sso_connection.deleted", "tenant.sso_connection.setup.started", "tenant.policy.created", "tenant.policy.updated", "tenant.policy.deleted", "tenant.policy.attached", "tenant.policy.detached", "tenant.principal_authentication_policy.resolved", "tenant.scim.setup.started", "tenant.scim.deletion.requested", "tenant.scim.directory.created", "tenant.product_access_policy.updated", "tenant.resource_share_grant.created", "tenant.resource_share_grant.updated", "tenant.resource_share_grant.accepted", "tenant.resource_share_grant.declined", "tenant.resource_share_grant.revoked", "tenant.resource_share_grant.deleted", "tenant.service_account.updated", "tenant.service_account.deleted", "tenant.service_account.token.revoked", "tenant.billing.overage_limit.updated", "tenant.billing.alerts.updated", "tenant.billing.info.updated", "tenant.usage_limit.workspace.updated", "tenant.usage_limit.group.updated", "tenant.usage_limit.user.updated", "tenant.usage_limit.increase_request.updated", "tenant.usage_limit.increase_request.resolved", "tenant.group.created", "tenant.group.updated", "tenant.group.deleted", "tenant.group.member.added", "tenant.group.member.removed", "tenant.migration_rollout.status.updated", "tenant.migration_rollout.tier.updated", "tenant.role.metadata.updated", "tenant.custom_role.created", "tenant.custom_role.updated", "tenant.custom_role.deleted", "tenant.role_assignment.created", "tenant.role_assignment.deleted", "tenant.resource_role_assignment.created", "tenant.resource_role_assignment.deleted", "tenant.resource_access.updated", "tenant.resource_access.deleted", "tenant.ads_account.onboarding.redemption", "tenant.session_policy.created", "tenant.session_policy.updated", "tenant.session_policy.deleted", "tenant.session_revocation.started", "tenant.third_party_app_policy.updated", "tenant.user.added", "tenant.user.updated", "tenant.user.removed", "tenant.user.looked_up", "tenant.user.invited", "tenant.membership.revoked", "tenant.api_organization_invite.upserted", "tenant.api_organization_invite.deleted", "tenant.chatgpt_workspace_invite.upserted", "tenant.membership.accepted", "tenant.membership.declined", "tenant.workspace_invite_email_settings.updated"]]
@@ -68,47 +73,56 @@ class AdminOrganizationAuditLogsListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationCertificatesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.list``: List the certificates uploaded to the organization."""
     limit: int
     after: str
     order: Literal["asc", "desc"]
 
 
 class AdminOrganizationCertificatesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.create``: Upload a certificate to the organization; it stays inactive until you activate it."""
     name: str
     certificate: Required[str]
 
 
 class AdminOrganizationCertificatesActivatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.activate``: Activate uploaded certificates, by id, for the whole organization."""
     certificate_ids: Required[list[str]]
 
 
 class AdminOrganizationCertificatesDeactivatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.deactivate``: Deactivate certificates, by id, for the whole organization."""
     certificate_ids: Required[list[str]]
 
 
 class AdminOrganizationCertificatesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.retrieve``: Get an organization certificate by id, optionally with its content (include=content)."""
     certificate_id: Required[str]
     include: list[Literal["content"]]
 
 
 class AdminOrganizationCertificatesUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.update``: Rename an organization certificate; the name is the only field that can change."""
     certificate_id: Required[str]
     name: str
 
 
 class AdminOrganizationCertificatesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.certificates.delete``: Delete a certificate from the organization; it must first be inactive everywhere."""
     certificate_id: Required[str]
 
 
 class AdminOrganizationDataRetentionRetrievePayload(TypedDict, total=False):
-    pass
+    """Payload of ``admin.organization.data_retention.retrieve``: Get the organization's data retention setting."""
 
 
 class AdminOrganizationDataRetentionUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.data_retention.update``: Change the organization's data retention type."""
     retention_type: Required[Literal["zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"]]
 
 
 class AdminOrganizationSpendAlertsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_alerts.list``: List the spend alerts set up for the organization."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
@@ -116,6 +130,7 @@ class AdminOrganizationSpendAlertsListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationSpendAlertsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_alerts.create``: Create an organization spend alert that notifies a channel when spending passes a threshold."""
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
     interval: Required[Literal["month"]]
@@ -123,10 +138,12 @@ class AdminOrganizationSpendAlertsCreatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationSpendAlertsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_alerts.retrieve``: Get one of the organization's spend alerts by id."""
     alert_id: Required[str]
 
 
 class AdminOrganizationSpendAlertsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_alerts.update``: Change an organization spend alert's threshold, currency, interval or notification channel."""
     alert_id: Required[str]
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
@@ -135,46 +152,53 @@ class AdminOrganizationSpendAlertsUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationSpendAlertsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_alerts.delete``: Delete one of the organization's spend alerts."""
     alert_id: Required[str]
 
 
 class AdminOrganizationSpendLimitRetrievePayload(TypedDict, total=False):
-    pass
+    """Payload of ``admin.organization.spend_limit.retrieve``: Show the hard spend limit set for the whole organization."""
 
 
 class AdminOrganizationSpendLimitUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.spend_limit.update``: Set the organization's hard spend limit per month in USD, replacing any existing one."""
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
     interval: Required[Literal["month"]]
 
 
 class AdminOrganizationSpendLimitDeletePayload(TypedDict, total=False):
-    pass
+    """Payload of ``admin.organization.spend_limit.delete``: Remove the hard spend limit from the organization."""
 
 
 class AdminOrganizationProjectsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.list``: List the organization's projects, optionally including archived ones."""
     limit: int
     after: str
     include_archived: bool
 
 
 class AdminOrganizationProjectsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.create``: Create a project in the organization."""
     name: Required[str]
     residency: Literal["GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE", "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING"] | None
     external_key_id: str | None
 
 
 class AdminOrganizationProjectsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.retrieve``: Get a project of the organization by id."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.update``: Change a project's name or external key id."""
     project_id: Required[str]
     name: str | None
     external_key_id: str | None
 
 
 class AdminOrganizationProjectsApiKeysListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.api_keys.list``: List the API keys of a project (keys of its users and service accounts)."""
     project_id: Required[str]
     limit: int
     after: str
@@ -182,20 +206,24 @@ class AdminOrganizationProjectsApiKeysListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsApiKeysRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.api_keys.retrieve``: Get one API key of a project."""
     project_id: Required[str]
     api_key_id: Required[str]
 
 
 class AdminOrganizationProjectsApiKeysDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.api_keys.delete``: Delete an API key from a project."""
     project_id: Required[str]
     api_key_id: Required[str]
 
 
 class AdminOrganizationProjectsArchivePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.archive``: Archive a project; an archived project can no longer be used or changed."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsCertificatesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.certificates.list``: List the certificates of a project and whether each one is active in it."""
     project_id: Required[str]
     limit: int
     after: str
@@ -203,25 +231,30 @@ class AdminOrganizationProjectsCertificatesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsCertificatesActivatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.certificates.activate``: Activate organization certificates, by id, for one project only."""
     project_id: Required[str]
     certificate_ids: Required[list[str]]
 
 
 class AdminOrganizationProjectsCertificatesDeactivatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.certificates.deactivate``: Deactivate certificates, by id, for one project only."""
     project_id: Required[str]
     certificate_ids: Required[list[str]]
 
 
 class AdminOrganizationProjectsDataRetentionRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.data_retention.retrieve``: Get a project's data retention setting."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsDataRetentionUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.data_retention.update``: Change a project's data retention type, or make it follow the organization default."""
     project_id: Required[str]
     retention_type: Required[Literal["organization_default", "none", "zero_data_retention", "modified_abuse_monitoring", "enhanced_zero_data_retention", "enhanced_modified_abuse_monitoring"]]
 
 
 class AdminOrganizationProjectsGroupsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.list``: List the organization groups that were given access to a project."""
     project_id: Required[str]
     limit: int
     after: str
@@ -229,27 +262,32 @@ class AdminOrganizationProjectsGroupsListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsGroupsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.create``: Give an organization group access to a project, with a project role."""
     project_id: Required[str]
     group_id: Required[str]
     role: Required[str]
 
 
 class AdminOrganizationProjectsGroupsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.retrieve``: Get a group that has access to a project; group_type picks a group or a tenant group."""
     project_id: Required[str]
     group_id: Required[str]
     group_type: Literal["group", "tenant_group"]
 
 
 class AdminOrganizationProjectsGroupsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.delete``: Remove a group from a project, ending its access."""
     project_id: Required[str]
     group_id: Required[str]
 
 
 class AdminOrganizationProjectsHostedToolPermissionsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.hosted_tool_permissions.retrieve``: Get which hosted tools (file search, web search, image generation, MCP, code interpreter) a project may use."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsHostedToolPermissionsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.hosted_tool_permissions.update``: Allow or block hosted tools (file search, web search, image generation, MCP, ...) for a project."""
     project_id: Required[str]
     file_search: dict[str, Any] | None
     web_search: dict[str, Any] | None
@@ -259,20 +297,24 @@ class AdminOrganizationProjectsHostedToolPermissionsUpdatePayload(TypedDict, tot
 
 
 class AdminOrganizationProjectsModelPermissionsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.model_permissions.retrieve``: Get a project's model permissions (an allow list or a deny list of models)."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsModelPermissionsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.model_permissions.update``: Set a project's model permissions as an allow list or a deny list of model ids."""
     project_id: Required[str]
     mode: Required[Literal["allow_list", "deny_list"]]
     model_ids: Required[list[str]]
 
 
 class AdminOrganizationProjectsModelPermissionsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.model_permissions.delete``: Remove a project's model allow list or deny list."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsRateLimitsListRateLimitsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.rate_limits.list_rate_limits``: List a project's rate limits, one entry per model."""
     project_id: Required[str]
     limit: int
     after: str
@@ -280,6 +322,7 @@ class AdminOrganizationProjectsRateLimitsListRateLimitsPayload(TypedDict, total=
 
 
 class AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.rate_limits.update_rate_limit``: Change one of a project's per-model rate limits (requests, tokens, images or audio per minute or day)."""
     project_id: Required[str]
     rate_limit_id: Required[str]
     max_requests_per_1_minute: int
@@ -291,23 +334,27 @@ class AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload(TypedDict, total
 
 
 class AdminOrganizationProjectsServiceAccountsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.list``: List the service accounts of a project."""
     project_id: Required[str]
     limit: int
     after: str
 
 
 class AdminOrganizationProjectsServiceAccountsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.create``: Create a service account in a project; by default the answer includes a new API key for it."""
     project_id: Required[str]
     name: Required[str]
     create_service_account_only: bool | None
 
 
 class AdminOrganizationProjectsServiceAccountsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.retrieve``: Get a service account of a project."""
     project_id: Required[str]
     service_account_id: Required[str]
 
 
 class AdminOrganizationProjectsServiceAccountsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.update``: Rename a project service account or change its role."""
     project_id: Required[str]
     service_account_id: Required[str]
     name: str
@@ -315,11 +362,13 @@ class AdminOrganizationProjectsServiceAccountsUpdatePayload(TypedDict, total=Fal
 
 
 class AdminOrganizationProjectsServiceAccountsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.delete``: Delete a service account from a project."""
     project_id: Required[str]
     service_account_id: Required[str]
 
 
 class AdminOrganizationProjectsSpendAlertsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_alerts.list``: List the spend alerts set up for a project."""
     project_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -328,6 +377,7 @@ class AdminOrganizationProjectsSpendAlertsListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsSpendAlertsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_alerts.create``: Create a project spend alert that notifies a channel when the project's spending passes a threshold."""
     project_id: Required[str]
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
@@ -336,11 +386,13 @@ class AdminOrganizationProjectsSpendAlertsCreatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsSpendAlertsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_alerts.retrieve``: Get one of a project's spend alerts by id."""
     project_id: Required[str]
     alert_id: Required[str]
 
 
 class AdminOrganizationProjectsSpendAlertsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_alerts.update``: Change a project spend alert's threshold, currency, interval or notification channel."""
     project_id: Required[str]
     alert_id: Required[str]
     threshold_amount: Required[int]
@@ -350,17 +402,20 @@ class AdminOrganizationProjectsSpendAlertsUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsSpendAlertsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_alerts.delete``: Delete one of a project's spend alerts."""
     project_id: Required[str]
     alert_id: Required[str]
 
 
 class AdminOrganizationProjectsUsersListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.list``: List the members of a project."""
     project_id: Required[str]
     limit: int
     after: str
 
 
 class AdminOrganizationProjectsUsersCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.create``: Add an organization member to a project with a project role (by user id or email)."""
     project_id: Required[str]
     user_id: str | None
     email: str | None
@@ -368,22 +423,26 @@ class AdminOrganizationProjectsUsersCreatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsUsersRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.retrieve``: Get a member of a project, with their project role."""
     project_id: Required[str]
     user_id: Required[str]
 
 
 class AdminOrganizationProjectsUsersUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.update``: Change a member's role in a project."""
     project_id: Required[str]
     user_id: Required[str]
     role: str | None
 
 
 class AdminOrganizationProjectsUsersDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.delete``: Remove a member from a project."""
     project_id: Required[str]
     user_id: Required[str]
 
 
 class AdminOrganizationProjectsGroupsRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.roles.list``: List a group's project roles in a project."""
     project_id: Required[str]
     group_id: Required[str]
     limit: int
@@ -392,24 +451,28 @@ class AdminOrganizationProjectsGroupsRolesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsGroupsRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.roles.create``: Give a group a project role in a project."""
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsGroupsRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.roles.retrieve``: Get one of a group's project roles in a project."""
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsGroupsRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.groups.roles.delete``: Revoke a group's project role in a project."""
     project_id: Required[str]
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.roles.list``: List the roles available in a project."""
     project_id: Required[str]
     limit: int
     after: str
@@ -417,6 +480,7 @@ class AdminOrganizationProjectsRolesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.roles.create``: Create a custom project role with a name and permissions."""
     project_id: Required[str]
     role_name: Required[str]
     permissions: Required[list[str]]
@@ -424,11 +488,13 @@ class AdminOrganizationProjectsRolesCreatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.roles.retrieve``: Get a project role by id."""
     project_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsRolesUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.roles.update``: Change a project role's name, description or permissions."""
     project_id: Required[str]
     role_id: Required[str]
     permissions: list[str] | None
@@ -437,11 +503,13 @@ class AdminOrganizationProjectsRolesUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.roles.delete``: Delete a project's custom role."""
     project_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsUsersRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.roles.list``: List a user's project roles in a project."""
     project_id: Required[str]
     user_id: Required[str]
     limit: int
@@ -450,28 +518,33 @@ class AdminOrganizationProjectsUsersRolesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsUsersRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.roles.create``: Give a user a project role in a project."""
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsUsersRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.roles.retrieve``: Get one of a user's project roles in a project."""
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsUsersRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.users.roles.delete``: Revoke a user's project role in a project."""
     project_id: Required[str]
     user_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationProjectsSpendLimitRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_limit.retrieve``: Show the hard spend limit set for a project."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsSpendLimitUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_limit.update``: Set a project's hard spend limit per month in USD, replacing any existing one."""
     project_id: Required[str]
     threshold_amount: Required[int]
     currency: Required[Literal["USD"]]
@@ -479,10 +552,12 @@ class AdminOrganizationProjectsSpendLimitUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationProjectsSpendLimitDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.spend_limit.delete``: Remove the hard spend limit from a project."""
     project_id: Required[str]
 
 
 class AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.projects.service_accounts.api_keys.create``: Create another API key for a project service account, optionally with scopes."""
     project_id: Required[str]
     service_account_id: Required[str]
     name: str
@@ -490,6 +565,7 @@ class AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload(TypedDict, to
 
 
 class AdminOrganizationUsageCostsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.costs``: Report the organization's costs in time buckets, optionally grouped by project, line item or API key."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1d"]
@@ -501,6 +577,7 @@ class AdminOrganizationUsageCostsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageAudioSpeechesPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.audio_speeches``: Report the organization's text-to-speech (audio speeches) usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -514,6 +591,7 @@ class AdminOrganizationUsageAudioSpeechesPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageAudioTranscriptionsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.audio_transcriptions``: Report the organization's audio transcription usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -527,6 +605,7 @@ class AdminOrganizationUsageAudioTranscriptionsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageCodeInterpreterSessionsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.code_interpreter_sessions``: Report the organization's code interpreter session usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -537,6 +616,7 @@ class AdminOrganizationUsageCodeInterpreterSessionsPayload(TypedDict, total=Fals
 
 
 class AdminOrganizationUsageCompletionsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.completions``: Report the organization's completions token usage in time buckets, optionally only batch or non-batch."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -551,6 +631,7 @@ class AdminOrganizationUsageCompletionsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageEmbeddingsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.embeddings``: Report the organization's embeddings usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -564,6 +645,7 @@ class AdminOrganizationUsageEmbeddingsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageFileSearchCallsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.file_search_calls``: Report the organization's file search tool calls in time buckets, optionally per vector store."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -577,6 +659,7 @@ class AdminOrganizationUsageFileSearchCallsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageImagesPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.images``: Report the organization's image usage in time buckets, optionally filtered by source and size."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -592,6 +675,7 @@ class AdminOrganizationUsageImagesPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageModerationsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.moderations``: Report the organization's moderations usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -605,6 +689,7 @@ class AdminOrganizationUsageModerationsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageVectorStoresPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.vector_stores``: Report the organization's vector store storage usage in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -615,6 +700,7 @@ class AdminOrganizationUsageVectorStoresPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsageWebSearchCallsPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.usage.web_search_calls``: Report the organization's web search tool calls in time buckets."""
     start_time: Required[int]
     end_time: int
     bucket_width: Literal["1m", "1h", "1d"]
@@ -629,29 +715,35 @@ class AdminOrganizationUsageWebSearchCallsPayload(TypedDict, total=False):
 
 
 class AdminOrganizationGroupsListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.list``: List the organization's groups."""
     limit: int
     after: str
     order: Literal["asc", "desc"]
 
 
 class AdminOrganizationGroupsCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.create``: Create an organization group with the given name."""
     name: Required[str]
 
 
 class AdminOrganizationGroupsRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.retrieve``: Get an organization group by id."""
     group_id: Required[str]
 
 
 class AdminOrganizationGroupsUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.update``: Rename an organization group."""
     group_id: Required[str]
     name: Required[str]
 
 
 class AdminOrganizationGroupsDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.delete``: Delete an organization group."""
     group_id: Required[str]
 
 
 class AdminOrganizationGroupsRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.roles.list``: List a group's organization roles."""
     group_id: Required[str]
     limit: int
     after: str
@@ -659,21 +751,25 @@ class AdminOrganizationGroupsRolesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationGroupsRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.roles.create``: Give a group an organization role."""
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationGroupsRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.roles.retrieve``: Get one of a group's organization roles."""
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationGroupsRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.roles.delete``: Revoke a group's organization role."""
     group_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationGroupsUsersListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.users.list``: List the members of an organization group."""
     group_id: Required[str]
     limit: int
     after: str
@@ -681,56 +777,67 @@ class AdminOrganizationGroupsUsersListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationGroupsUsersCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.users.create``: Make an organization user a member of a group."""
     group_id: Required[str]
     user_id: Required[str]
 
 
 class AdminOrganizationGroupsUsersRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.users.retrieve``: Get one member of an organization group."""
     group_id: Required[str]
     user_id: Required[str]
 
 
 class AdminOrganizationGroupsUsersDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.groups.users.delete``: Take a user out of an organization group."""
     group_id: Required[str]
     user_id: Required[str]
 
 
 class AdminOrganizationInvitesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.invites.list``: List the invitations sent to join the organization."""
     limit: int
     after: str
 
 
 class AdminOrganizationInvitesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.invites.create``: Invite someone to the organization by email, with an organization role and optional project roles."""
     email: Required[str]
     role: Required[Literal["reader", "owner"]]
     projects: list[dict[str, Any]]
 
 
 class AdminOrganizationInvitesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.invites.retrieve``: Get an organization invite by id."""
     invite_id: Required[str]
 
 
 class AdminOrganizationInvitesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.invites.delete``: Delete an organization invite that has not been accepted yet."""
     invite_id: Required[str]
 
 
 class AdminOrganizationRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.roles.list``: List the roles available in the organization."""
     limit: int
     after: str
     order: Literal["asc", "desc"]
 
 
 class AdminOrganizationRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.roles.create``: Create a custom organization role with a name and permissions."""
     role_name: Required[str]
     permissions: Required[list[str]]
     description: str | None
 
 
 class AdminOrganizationRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.roles.retrieve``: Get an organization role by id."""
     role_id: Required[str]
 
 
 class AdminOrganizationRolesUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.roles.update``: Change an organization role's name, description or permissions."""
     role_id: Required[str]
     permissions: list[str] | None
     description: str | None
@@ -738,20 +845,24 @@ class AdminOrganizationRolesUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.roles.delete``: Delete one of the organization's custom roles."""
     role_id: Required[str]
 
 
 class AdminOrganizationUsersListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.list``: List the organization's members, optionally only those with given emails."""
     limit: int
     after: str
     emails: list[str]
 
 
 class AdminOrganizationUsersRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.retrieve``: Get an organization member by user id."""
     user_id: Required[str]
 
 
 class AdminOrganizationUsersUpdatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.update``: Change an organization member's role or profile details."""
     user_id: Required[str]
     role: str | None
     role_id: str | None
@@ -760,10 +871,12 @@ class AdminOrganizationUsersUpdatePayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsersDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.delete``: Remove a member from the organization."""
     user_id: Required[str]
 
 
 class AdminOrganizationUsersRolesListPayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.roles.list``: List a user's organization roles."""
     user_id: Required[str]
     limit: int
     after: str
@@ -771,21 +884,25 @@ class AdminOrganizationUsersRolesListPayload(TypedDict, total=False):
 
 
 class AdminOrganizationUsersRolesCreatePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.roles.create``: Give a user an organization role."""
     user_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationUsersRolesRetrievePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.roles.retrieve``: Get one of a user's organization roles."""
     user_id: Required[str]
     role_id: Required[str]
 
 
 class AdminOrganizationUsersRolesDeletePayload(TypedDict, total=False):
+    """Payload of ``admin.organization.users.roles.delete``: Revoke a user's organization role."""
     user_id: Required[str]
     role_id: Required[str]
 
 
 class BetaAssistantsListPayload(TypedDict, total=False):
+    """Payload of ``beta.assistants.list``: List the assistants."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
@@ -793,6 +910,7 @@ class BetaAssistantsListPayload(TypedDict, total=False):
 
 
 class BetaAssistantsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.assistants.create``: Create an assistant from a model, instructions and tools."""
     model: Required[str]
     name: str | None
     description: str | None
@@ -807,10 +925,12 @@ class BetaAssistantsCreatePayload(TypedDict, total=False):
 
 
 class BetaAssistantsRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.assistants.retrieve``: Get an assistant."""
     assistant_id: Required[str]
 
 
 class BetaAssistantsUpdatePayload(TypedDict, total=False):
+    """Payload of ``beta.assistants.update``: Change an assistant's model, instructions, tools or metadata."""
     assistant_id: Required[str]
     model: str
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
@@ -826,10 +946,12 @@ class BetaAssistantsUpdatePayload(TypedDict, total=False):
 
 
 class BetaAssistantsDeletePayload(TypedDict, total=False):
+    """Payload of ``beta.assistants.delete``: Permanently delete an assistant."""
     assistant_id: Required[str]
 
 
 class AudioSpeechCreatePayload(TypedDict, total=False):
+    """Payload of ``audio.speech.create``: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     model: Required[str]
     input: Required[str]
     instructions: str
@@ -840,6 +962,7 @@ class AudioSpeechCreatePayload(TypedDict, total=False):
 
 
 class AudioTranscriptionsCreatePayload(TypedDict, total=False):
+    """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events."""
     file: Required[FileInput]
     model: Required[str]
     language: str
@@ -857,6 +980,7 @@ class AudioTranscriptionsCreatePayload(TypedDict, total=False):
 
 
 class AudioTranscriptionsCreateStreamPayload(TypedDict, total=False):
+    """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events. (streamed)"""
     file: Required[FileInput]
     model: Required[str]
     language: str
@@ -874,6 +998,7 @@ class AudioTranscriptionsCreateStreamPayload(TypedDict, total=False):
 
 
 class AudioTranscriptionsCreateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events. (not streamed)"""
     file: Required[FileInput]
     model: Required[str]
     language: str
@@ -891,6 +1016,7 @@ class AudioTranscriptionsCreateNoStreamPayload(TypedDict, total=False):
 
 
 class AudioTranslationsCreatePayload(TypedDict, total=False):
+    """Payload of ``audio.translations.create``: Translate the speech in an audio file into English text."""
     file: Required[FileInput]
     model: Required[str]
     prompt: str
@@ -899,41 +1025,49 @@ class AudioTranslationsCreatePayload(TypedDict, total=False):
 
 
 class AudioVoiceConsentsListPayload(TypedDict, total=False):
+    """Payload of ``audio.voice_consents.list``: List the consent recordings on file for creating custom voices."""
     after: str
     limit: int
 
 
 class AudioVoiceConsentsCreatePayload(TypedDict, total=False):
+    """Payload of ``audio.voice_consents.create``: Upload a speaker's consent recording, needed before creating a custom voice."""
     name: Required[str]
     recording: Required[FileInput]
     language: Required[str]
 
 
 class AudioVoiceConsentsRetrievePayload(TypedDict, total=False):
+    """Payload of ``audio.voice_consents.retrieve``: Get the details of a voice consent recording."""
     consent_id: Required[str]
 
 
 class AudioVoiceConsentsUpdatePayload(TypedDict, total=False):
+    """Payload of ``audio.voice_consents.update``: Rename a voice consent; the recording itself stays the same."""
     consent_id: Required[str]
     name: Required[str]
 
 
 class AudioVoiceConsentsDeletePayload(TypedDict, total=False):
+    """Payload of ``audio.voice_consents.delete``: Delete an uploaded voice consent."""
     consent_id: Required[str]
 
 
 class AudioVoicesCreatePayload(TypedDict, total=False):
+    """Payload of ``audio.voices.create``: Create a custom voice from an audio sample and an uploaded consent recording."""
     name: Required[str]
     audio_sample: Required[FileInput]
     consent: Required[str]
 
 
 class BatchesListPayload(TypedDict, total=False):
+    """Payload of ``batches.list``: List the batches you have created."""
     after: str
     limit: int
 
 
 class BatchesCreatePayload(TypedDict, total=False):
+    """Payload of ``batches.create``: Start a batch that runs the requests of an uploaded JSONL file asynchronously."""
     input_file_id: Required[str]
     endpoint: Required[Literal["/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos"]]
     completion_window: Required[Literal["24h"]]
@@ -942,14 +1076,17 @@ class BatchesCreatePayload(TypedDict, total=False):
 
 
 class BatchesRetrievePayload(TypedDict, total=False):
+    """Payload of ``batches.retrieve``: Get a batch and its status."""
     batch_id: Required[str]
 
 
 class BatchesCancelPayload(TypedDict, total=False):
+    """Payload of ``batches.cancel``: Cancel a batch in progress; results finished so far stay available."""
     batch_id: Required[str]
 
 
 class ChatCompletionsListPayload(TypedDict, total=False):
+    """Payload of ``chat.completions.list``: List stored chat completions, optionally by model or metadata."""
     model: str
     metadata: dict[str, str] | None
     after: str
@@ -958,6 +1095,7 @@ class ChatCompletionsListPayload(TypedDict, total=False):
 
 
 class ChatCompletionsCreatePayload(TypedDict, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     metadata: dict[str, str] | None
     top_logprobs: int | None
     temperature: float | None
@@ -998,6 +1136,7 @@ class ChatCompletionsCreatePayload(TypedDict, total=False):
 
 
 class ChatCompletionsCreateStreamPayload(TypedDict, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events. (streamed)"""
     metadata: dict[str, str] | None
     top_logprobs: int | None
     temperature: float | None
@@ -1038,6 +1177,7 @@ class ChatCompletionsCreateStreamPayload(TypedDict, total=False):
 
 
 class ChatCompletionsCreateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events. (not streamed)"""
     metadata: dict[str, str] | None
     top_logprobs: int | None
     temperature: float | None
@@ -1078,19 +1218,23 @@ class ChatCompletionsCreateNoStreamPayload(TypedDict, total=False):
 
 
 class ChatCompletionsRetrievePayload(TypedDict, total=False):
+    """Payload of ``chat.completions.retrieve``: Get a stored chat completion."""
     completion_id: Required[str]
 
 
 class ChatCompletionsUpdatePayload(TypedDict, total=False):
+    """Payload of ``chat.completions.update``: Change the metadata of a stored chat completion."""
     completion_id: Required[str]
     metadata: Required[dict[str, str] | None]
 
 
 class ChatCompletionsDeletePayload(TypedDict, total=False):
+    """Payload of ``chat.completions.delete``: Delete a stored chat completion."""
     completion_id: Required[str]
 
 
 class ChatCompletionsMessagesListPayload(TypedDict, total=False):
+    """Payload of ``chat.completions.messages.list``: List the messages of a stored chat completion."""
     completion_id: Required[str]
     after: str
     limit: int
@@ -1098,6 +1242,7 @@ class ChatCompletionsMessagesListPayload(TypedDict, total=False):
 
 
 class ChatCompletionsStreamPayload(TypedDict, total=False):
+    """Payload of ``chat.completions.stream``: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""
     metadata: dict[str, str] | None
     top_logprobs: int | None
     temperature: float | None
@@ -1137,6 +1282,7 @@ class ChatCompletionsStreamPayload(TypedDict, total=False):
 
 
 class ChatCompletionsParsePayload(TypedDict, total=False):
+    """Payload of ``chat.completions.parse``: Ask for a chat completion and read its JSON reply (response_format json_schema) back as parsed data."""
     metadata: dict[str, str] | None
     top_logprobs: int | None
     temperature: float | None
@@ -1177,10 +1323,12 @@ class ChatCompletionsParsePayload(TypedDict, total=False):
 
 
 class BetaChatkitSessionsCancelPayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.sessions.cancel``: Cancel an active ChatKit session."""
     session_id: Required[str]
 
 
 class BetaChatkitSessionsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.sessions.create``: Create a ChatKit session for a workflow and user; the answer carries its client secret."""
     workflow: Required[dict[str, Any]]
     user: Required[str]
     expires_after: dict[str, Any]
@@ -1189,6 +1337,7 @@ class BetaChatkitSessionsCreatePayload(TypedDict, total=False):
 
 
 class BetaChatkitThreadsListItemsPayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.threads.list_items``: List the items of a ChatKit thread."""
     thread_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -1197,14 +1346,17 @@ class BetaChatkitThreadsListItemsPayload(TypedDict, total=False):
 
 
 class BetaChatkitThreadsRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.threads.retrieve``: Get a ChatKit thread."""
     thread_id: Required[str]
 
 
 class BetaChatkitThreadsDeletePayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.threads.delete``: Delete a ChatKit thread, including its items."""
     thread_id: Required[str]
 
 
 class BetaChatkitThreadsListPayload(TypedDict, total=False):
+    """Payload of ``beta.chatkit.threads.list``: List ChatKit threads, optionally for one user."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
@@ -1213,6 +1365,7 @@ class BetaChatkitThreadsListPayload(TypedDict, total=False):
 
 
 class CompletionsCreatePayload(TypedDict, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     model: Required[str]
     prompt: Required[str | list[str] | list[int] | list[list[int]] | None]
     best_of: int | None
@@ -1234,6 +1387,7 @@ class CompletionsCreatePayload(TypedDict, total=False):
 
 
 class CompletionsCreateStreamPayload(TypedDict, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks. (streamed)"""
     model: Required[str]
     prompt: Required[str | list[str] | list[int] | list[list[int]] | None]
     best_of: int | None
@@ -1255,6 +1409,7 @@ class CompletionsCreateStreamPayload(TypedDict, total=False):
 
 
 class CompletionsCreateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks. (not streamed)"""
     model: Required[str]
     prompt: Required[str | list[str] | list[int] | list[list[int]] | None]
     best_of: int | None
@@ -1276,6 +1431,7 @@ class CompletionsCreateNoStreamPayload(TypedDict, total=False):
 
 
 class ContainersFilesListPayload(TypedDict, total=False):
+    """Payload of ``containers.files.list``: List the files in a container."""
     container_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -1283,27 +1439,32 @@ class ContainersFilesListPayload(TypedDict, total=False):
 
 
 class ContainersFilesCreatePayload(TypedDict, total=False):
+    """Payload of ``containers.files.create``: Add a file to a container, by upload or by an existing file id."""
     container_id: Required[str]
     file_id: str
     file: FileInput
 
 
 class ContainersFilesRetrievePayload(TypedDict, total=False):
+    """Payload of ``containers.files.retrieve``: Get the metadata of a file in a container."""
     container_id: Required[str]
     file_id: Required[str]
 
 
 class ContainersFilesDeletePayload(TypedDict, total=False):
+    """Payload of ``containers.files.delete``: Delete a file from a container."""
     container_id: Required[str]
     file_id: Required[str]
 
 
 class ContainersFilesContentRetrievePayload(TypedDict, total=False):
+    """Payload of ``containers.files.content.retrieve``: Download the bytes of a file in a container."""
     container_id: Required[str]
     file_id: Required[str]
 
 
 class ContainersListPayload(TypedDict, total=False):
+    """Payload of ``containers.list``: List the code interpreter containers, optionally by name."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
@@ -1311,6 +1472,7 @@ class ContainersListPayload(TypedDict, total=False):
 
 
 class ContainersCreatePayload(TypedDict, total=False):
+    """Payload of ``containers.create``: Create a code interpreter container, optionally with files, skills and an expiry."""
     name: Required[str]
     file_ids: list[str]
     expires_after: dict[str, Any]
@@ -1320,18 +1482,22 @@ class ContainersCreatePayload(TypedDict, total=False):
 
 
 class ContainersRetrievePayload(TypedDict, total=False):
+    """Payload of ``containers.retrieve``: Get a container."""
     container_id: Required[str]
 
 
 class ContainersDeletePayload(TypedDict, total=False):
+    """Payload of ``containers.delete``: Delete a code interpreter container."""
     container_id: Required[str]
 
 
 class ContentProvenanceChecksCreatePayload(TypedDict, total=False):
+    """Payload of ``content_provenance_checks.create``: Test an uploaded image or audio file for OpenAI content provenance marks."""
     file: Required[FileInput]
 
 
 class ConversationsItemsListPayload(TypedDict, total=False):
+    """Payload of ``conversations.items.list``: List the items of a conversation."""
     conversation_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -1340,41 +1506,49 @@ class ConversationsItemsListPayload(TypedDict, total=False):
 
 
 class ConversationsItemsCreatePayload(TypedDict, total=False):
+    """Payload of ``conversations.items.create``: Append one or more items to a conversation."""
     conversation_id: Required[str]
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
     items: Required[list[dict[str, Any]]]
 
 
 class ConversationsItemsRetrievePayload(TypedDict, total=False):
+    """Payload of ``conversations.items.retrieve``: Get an item of a conversation."""
     conversation_id: Required[str]
     item_id: Required[str]
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
 
 
 class ConversationsItemsDeletePayload(TypedDict, total=False):
+    """Payload of ``conversations.items.delete``: Delete an item from a conversation."""
     conversation_id: Required[str]
     item_id: Required[str]
 
 
 class ConversationsCreatePayload(TypedDict, total=False):
+    """Payload of ``conversations.create``: Create a conversation, optionally with first items and metadata."""
     metadata: dict[str, str] | None
     items: list[dict[str, Any]] | None
 
 
 class ConversationsRetrievePayload(TypedDict, total=False):
+    """Payload of ``conversations.retrieve``: Get a conversation's metadata (not its items)."""
     conversation_id: Required[str]
 
 
 class ConversationsUpdatePayload(TypedDict, total=False):
+    """Payload of ``conversations.update``: Change a conversation's metadata."""
     conversation_id: Required[str]
     metadata: Required[dict[str, str] | None]
 
 
 class ConversationsDeletePayload(TypedDict, total=False):
+    """Payload of ``conversations.delete``: Delete a conversation (its items are not deleted)."""
     conversation_id: Required[str]
 
 
 class EmbeddingsCreatePayload(TypedDict, total=False):
+    """Payload of ``embeddings.create``: Turn text or tokens into embedding vectors with an embedding model."""
     input: Required[str | list[str] | list[int] | list[list[int]]]
     model: Required[str]
     encoding_format: Literal["float", "base64"]
@@ -1383,6 +1557,7 @@ class EmbeddingsCreatePayload(TypedDict, total=False):
 
 
 class EvalsListPayload(TypedDict, total=False):
+    """Payload of ``evals.list``: List the evals of the project."""
     after: str
     limit: int
     order: Literal["asc", "desc"]
@@ -1390,6 +1565,7 @@ class EvalsListPayload(TypedDict, total=False):
 
 
 class EvalsCreatePayload(TypedDict, total=False):
+    """Payload of ``evals.create``: Create an eval from a data source config and testing criteria."""
     name: str
     metadata: dict[str, str] | None
     data_source_config: Required[dict[str, Any]]
@@ -1397,20 +1573,24 @@ class EvalsCreatePayload(TypedDict, total=False):
 
 
 class EvalsRetrievePayload(TypedDict, total=False):
+    """Payload of ``evals.retrieve``: Get an eval."""
     eval_id: Required[str]
 
 
 class EvalsUpdatePayload(TypedDict, total=False):
+    """Payload of ``evals.update``: Rename an eval or change its metadata."""
     eval_id: Required[str]
     name: str
     metadata: dict[str, str] | None
 
 
 class EvalsDeletePayload(TypedDict, total=False):
+    """Payload of ``evals.delete``: Delete an eval."""
     eval_id: Required[str]
 
 
 class EvalsRunsListPayload(TypedDict, total=False):
+    """Payload of ``evals.runs.list``: List the runs of an eval, optionally by status."""
     eval_id: Required[str]
     after: str
     limit: int
@@ -1419,6 +1599,7 @@ class EvalsRunsListPayload(TypedDict, total=False):
 
 
 class EvalsRunsCreatePayload(TypedDict, total=False):
+    """Payload of ``evals.runs.create``: Start a run of an eval against a data source."""
     eval_id: Required[str]
     name: str
     metadata: dict[str, str] | None
@@ -1426,21 +1607,25 @@ class EvalsRunsCreatePayload(TypedDict, total=False):
 
 
 class EvalsRunsRetrievePayload(TypedDict, total=False):
+    """Payload of ``evals.runs.retrieve``: Get a run of an eval."""
     eval_id: Required[str]
     run_id: Required[str]
 
 
 class EvalsRunsCancelPayload(TypedDict, total=False):
+    """Payload of ``evals.runs.cancel``: Cancel an eval run in progress."""
     eval_id: Required[str]
     run_id: Required[str]
 
 
 class EvalsRunsDeletePayload(TypedDict, total=False):
+    """Payload of ``evals.runs.delete``: Delete a run of an eval."""
     eval_id: Required[str]
     run_id: Required[str]
 
 
 class EvalsRunsOutputItemsListPayload(TypedDict, total=False):
+    """Payload of ``evals.runs.output_items.list``: List the output items of an eval run, optionally by status."""
     eval_id: Required[str]
     run_id: Required[str]
     after: str
@@ -1450,12 +1635,14 @@ class EvalsRunsOutputItemsListPayload(TypedDict, total=False):
 
 
 class EvalsRunsOutputItemsRetrievePayload(TypedDict, total=False):
+    """Payload of ``evals.runs.output_items.retrieve``: Get one output item of an eval run."""
     eval_id: Required[str]
     run_id: Required[str]
     output_item_id: Required[str]
 
 
 class FilesListPayload(TypedDict, total=False):
+    """Payload of ``files.list``: List uploaded files, optionally by purpose."""
     purpose: str
     limit: int
     order: Literal["asc", "desc"]
@@ -1463,24 +1650,29 @@ class FilesListPayload(TypedDict, total=False):
 
 
 class FilesCreatePayload(TypedDict, total=False):
+    """Payload of ``files.create``: Upload a file for a given purpose (fine-tuning, batch, assistants, ...)."""
     file: Required[FileInput]
     purpose: Required[Literal["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]]
     expires_after: dict[str, Any]
 
 
 class FilesRetrievePayload(TypedDict, total=False):
+    """Payload of ``files.retrieve``: Get the metadata of an uploaded file."""
     file_id: Required[str]
 
 
 class FilesDeletePayload(TypedDict, total=False):
+    """Payload of ``files.delete``: Delete an uploaded file; it is also removed from vector stores."""
     file_id: Required[str]
 
 
 class FilesContentPayload(TypedDict, total=False):
+    """Payload of ``files.content``: Download the content of an uploaded file."""
     file_id: Required[str]
 
 
 class FilesWaitForProcessingPayload(TypedDict, total=False):
+    """Payload of ``files.wait_for_processing``: Re-read an uploaded file until it is processed, in error or deleted (every 5 s, for up to 30 minutes by default)."""
     id: Required[str]
     poll_interval: float
     max_wait_seconds: float
@@ -1489,16 +1681,19 @@ class FilesWaitForProcessingPayload(TypedDict, total=False):
 
 
 class FineTuningAlphaGradersRunPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.alpha.graders.run``: Run a grader on a model sample and get its score (alpha)."""
     grader: Required[dict[str, Any]]
     item: dict[str, Any]
     model_sample: Required[str]
 
 
 class FineTuningAlphaGradersValidatePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.alpha.graders.validate``: Check that a grader definition is valid (alpha)."""
     grader: Required[dict[str, Any]]
 
 
 class FineTuningCheckpointsPermissionsListPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.checkpoints.permissions.list``: List the projects a fine-tuned model checkpoint is shared with (admin API key)."""
     fine_tuned_model_checkpoint: Required[str]
     project_id: str
     after: str
@@ -1507,22 +1702,26 @@ class FineTuningCheckpointsPermissionsListPayload(TypedDict, total=False):
 
 
 class FineTuningCheckpointsPermissionsCreatePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.checkpoints.permissions.create``: Share a fine-tuned model checkpoint with projects (admin API key)."""
     fine_tuned_model_checkpoint: Required[str]
     project_ids: Required[list[str]]
 
 
 class FineTuningCheckpointsPermissionsDeletePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.checkpoints.permissions.delete``: Stop sharing a fine-tuned model checkpoint with a project (admin API key)."""
     fine_tuned_model_checkpoint: Required[str]
     permission_id: Required[str]
 
 
 class FineTuningJobsListPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.list``: List fine-tuning jobs, optionally by metadata."""
     after: str
     limit: int
     metadata: dict[str, str] | None
 
 
 class FineTuningJobsCreatePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.create``: Start a fine-tuning job that trains a model on an uploaded training file."""
     model: Required[str]
     training_file: Required[str]
     hyperparameters: dict[str, Any]
@@ -1535,34 +1734,41 @@ class FineTuningJobsCreatePayload(TypedDict, total=False):
 
 
 class FineTuningJobsRetrievePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.retrieve``: Get a fine-tuning job and its status."""
     fine_tuning_job_id: Required[str]
 
 
 class FineTuningJobsCancelPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.cancel``: Cancel a fine-tuning job."""
     fine_tuning_job_id: Required[str]
 
 
 class FineTuningJobsCheckpointsListPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.checkpoints.list``: List the saved model checkpoints of a fine-tuning job."""
     fine_tuning_job_id: Required[str]
     after: str
     limit: int
 
 
 class FineTuningJobsListEventsPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.list_events``: List the status events of a fine-tuning job."""
     fine_tuning_job_id: Required[str]
     after: str
     limit: int
 
 
 class FineTuningJobsPausePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.pause``: Pause a running fine-tuning job."""
     fine_tuning_job_id: Required[str]
 
 
 class FineTuningJobsResumePayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.resume``: Resume a paused fine-tuning job."""
     fine_tuning_job_id: Required[str]
 
 
 class ImagesEditPayload(TypedDict, total=False):
+    """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     image: FileInput | list[FileInput]
     prompt: Required[str]
     mask: Any
@@ -1583,6 +1789,7 @@ class ImagesEditPayload(TypedDict, total=False):
 
 
 class ImagesEditStreamPayload(TypedDict, total=False):
+    """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images. (streamed)"""
     image: FileInput | list[FileInput]
     prompt: Required[str]
     mask: Any
@@ -1603,6 +1810,7 @@ class ImagesEditStreamPayload(TypedDict, total=False):
 
 
 class ImagesEditNoStreamPayload(TypedDict, total=False):
+    """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images. (not streamed)"""
     image: FileInput | list[FileInput]
     prompt: Required[str]
     mask: Any
@@ -1623,6 +1831,7 @@ class ImagesEditNoStreamPayload(TypedDict, total=False):
 
 
 class ImagesGeneratePayload(TypedDict, total=False):
+    """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images."""
     prompt: Required[str]
     model: str | None
     n: int | None
@@ -1640,6 +1849,7 @@ class ImagesGeneratePayload(TypedDict, total=False):
 
 
 class ImagesGenerateStreamPayload(TypedDict, total=False):
+    """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images. (streamed)"""
     prompt: Required[str]
     model: str | None
     n: int | None
@@ -1657,6 +1867,7 @@ class ImagesGenerateStreamPayload(TypedDict, total=False):
 
 
 class ImagesGenerateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images. (not streamed)"""
     prompt: Required[str]
     model: str | None
     n: int | None
@@ -1674,6 +1885,7 @@ class ImagesGenerateNoStreamPayload(TypedDict, total=False):
 
 
 class ImagesCreateVariationPayload(TypedDict, total=False):
+    """Payload of ``images.create_variation``: Create variations of an image (dall-e-2 only)."""
     image: Required[FileInput]
     model: str | None
     n: int | None
@@ -1683,6 +1895,7 @@ class ImagesCreateVariationPayload(TypedDict, total=False):
 
 
 class BetaThreadsMessagesListPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.messages.list``: List the messages of an Assistants thread, optionally only those of one run."""
     thread_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -1692,6 +1905,7 @@ class BetaThreadsMessagesListPayload(TypedDict, total=False):
 
 
 class BetaThreadsMessagesCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.messages.create``: Add a message to an Assistants thread."""
     thread_id: Required[str]
     role: Required[Literal["user", "assistant"]]
     content: Required[str | list[dict[str, Any]]]
@@ -1700,44 +1914,52 @@ class BetaThreadsMessagesCreatePayload(TypedDict, total=False):
 
 
 class BetaThreadsMessagesRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.messages.retrieve``: Get a message of an Assistants thread."""
     thread_id: Required[str]
     message_id: Required[str]
 
 
 class BetaThreadsMessagesUpdatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.messages.update``: Change the metadata of a message in an Assistants thread."""
     thread_id: Required[str]
     message_id: Required[str]
     metadata: dict[str, str] | None
 
 
 class BetaThreadsMessagesDeletePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.messages.delete``: Delete a message from an Assistants thread."""
     thread_id: Required[str]
     message_id: Required[str]
 
 
 class ModelsListPayload(TypedDict, total=False):
-    pass
+    """Payload of ``models.list``: List the models available to you."""
 
 
 class ModelsRetrievePayload(TypedDict, total=False):
+    """Payload of ``models.retrieve``: Get the details of a model."""
     model: Required[str]
 
 
 class ModelsDeletePayload(TypedDict, total=False):
+    """Payload of ``models.delete``: Delete a fine-tuned model (needs the organization Owner role)."""
     model: Required[str]
 
 
 class ModerationsCreatePayload(TypedDict, total=False):
+    """Payload of ``moderations.create``: Check text or images for harmful content; answers per-category flags and scores."""
     input: Required[str | list[str] | list[dict[str, Any]]]
     model: str
 
 
 class RealtimeCallsCreatePayload(TypedDict, total=False):
+    """Payload of ``realtime.calls.create``: Start a Realtime call over WebRTC; send an SDP offer, get back the SDP answer."""
     sdp: Required[str]
     session: dict[str, Any]
 
 
 class RealtimeCallsAcceptPayload(TypedDict, total=False):
+    """Payload of ``realtime.calls.accept``: Accept an incoming SIP call and set up its Realtime session."""
     call_id: Required[str]
     type: Required[Literal["realtime"]]
     output_modalities: list[Literal["text", "audio"]]
@@ -1756,25 +1978,30 @@ class RealtimeCallsAcceptPayload(TypedDict, total=False):
 
 
 class RealtimeCallsHangupPayload(TypedDict, total=False):
+    """Payload of ``realtime.calls.hangup``: End an active Realtime call (SIP or WebRTC)."""
     call_id: Required[str]
 
 
 class RealtimeCallsReferPayload(TypedDict, total=False):
+    """Payload of ``realtime.calls.refer``: Hand an active SIP call over to another SIP destination (REFER)."""
     call_id: Required[str]
     target_uri: Required[str]
 
 
 class RealtimeCallsRejectPayload(TypedDict, total=False):
+    """Payload of ``realtime.calls.reject``: Decline an incoming SIP call, optionally with a SIP status code."""
     call_id: Required[str]
     status_code: int
 
 
 class RealtimeClientSecretsCreatePayload(TypedDict, total=False):
+    """Payload of ``realtime.client_secrets.create``: Create a short-lived Realtime client secret with its session configuration."""
     expires_after: dict[str, Any]
     session: dict[str, Any]
 
 
 class BetaRealtimeSessionsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.realtime.sessions.create``: Create a Realtime session and get an ephemeral token for a client app."""
     client_secret: dict[str, Any]
     modalities: list[Literal["text", "audio"]]
     instructions: str
@@ -1794,6 +2021,7 @@ class BetaRealtimeSessionsCreatePayload(TypedDict, total=False):
 
 
 class BetaRealtimeTranscriptionSessionsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.realtime.transcription_sessions.create``: Create a Realtime transcription session and get an ephemeral token for a client app."""
     turn_detection: dict[str, Any]
     input_audio_noise_reduction: dict[str, Any]
     input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"]
@@ -1802,11 +2030,13 @@ class BetaRealtimeTranscriptionSessionsCreatePayload(TypedDict, total=False):
 
 
 class RealtimeTranslationsClientSecretsCreatePayload(TypedDict, total=False):
+    """Payload of ``realtime.translations.client_secrets.create``: Create a short-lived client secret for a Realtime translation session."""
     expires_after: dict[str, Any]
     session: Required[dict[str, Any]]
 
 
 class ResponsesCreatePayload(TypedDict, total=False):
+    """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events."""
     metadata: dict[str, str] | None
     top_logprobs: int
     temperature: float | None
@@ -1841,6 +2071,7 @@ class ResponsesCreatePayload(TypedDict, total=False):
 
 
 class ResponsesCreateStreamPayload(TypedDict, total=False):
+    """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events. (streamed)"""
     metadata: dict[str, str] | None
     top_logprobs: int
     temperature: float | None
@@ -1875,6 +2106,7 @@ class ResponsesCreateStreamPayload(TypedDict, total=False):
 
 
 class ResponsesCreateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events. (not streamed)"""
     metadata: dict[str, str] | None
     top_logprobs: int
     temperature: float | None
@@ -1909,6 +2141,7 @@ class ResponsesCreateNoStreamPayload(TypedDict, total=False):
 
 
 class ResponsesRetrievePayload(TypedDict, total=False):
+    """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     response_id: Required[str]
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
     stream: bool
@@ -1917,6 +2150,7 @@ class ResponsesRetrievePayload(TypedDict, total=False):
 
 
 class ResponsesRetrieveStreamPayload(TypedDict, total=False):
+    """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after). (streamed)"""
     response_id: Required[str]
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
     starting_after: int
@@ -1925,6 +2159,7 @@ class ResponsesRetrieveStreamPayload(TypedDict, total=False):
 
 
 class ResponsesRetrieveNoStreamPayload(TypedDict, total=False):
+    """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after). (not streamed)"""
     response_id: Required[str]
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
     starting_after: int
@@ -1933,14 +2168,17 @@ class ResponsesRetrieveNoStreamPayload(TypedDict, total=False):
 
 
 class ResponsesDeletePayload(TypedDict, total=False):
+    """Payload of ``responses.delete``: Delete a stored response."""
     response_id: Required[str]
 
 
 class ResponsesCancelPayload(TypedDict, total=False):
+    """Payload of ``responses.cancel``: Stop a response that runs in the background."""
     response_id: Required[str]
 
 
 class ResponsesCompactPayload(TypedDict, total=False):
+    """Payload of ``responses.compact``: Shrink a long conversation into a compact item list that can start the next turn."""
     model: Required[str | None]
     input: str | list[dict[str, Any]] | None
     previous_response_id: str | None
@@ -1952,6 +2190,7 @@ class ResponsesCompactPayload(TypedDict, total=False):
 
 
 class ResponsesInputItemsListPayload(TypedDict, total=False):
+    """Payload of ``responses.input_items.list``: List the input items a response was made from, a page at a time."""
     response_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -1960,6 +2199,7 @@ class ResponsesInputItemsListPayload(TypedDict, total=False):
 
 
 class ResponsesInputTokensCountPayload(TypedDict, total=False):
+    """Payload of ``responses.input_tokens.count``: Count the input tokens a request would use, without running the model."""
     model: str | None
     input: str | list[dict[str, Any]] | None
     previous_response_id: str | None
@@ -1975,11 +2215,17 @@ class ResponsesInputTokensCountPayload(TypedDict, total=False):
 
 
 class ResponsesWebsocketPayload(TypedDict, total=False):
+    """Payload of ``responses.websocket``: Open, use and close a persistent Responses websocket (websocket mode), held by the client under a connection id."""
     action: Required[Literal["connect", "send", "close"]]
+    """connect opens the websocket, send sends one client event, close closes it."""
     connection_id: Required[str]
+    """The client's name for the connection; server events are tagged with it."""
     event: dict[str, Any]
+    """The client event to send (action send): {type: response.create, model, input, ...}."""
     code: int
+    """Close code (action close); 1000 when omitted."""
     reason: str
+    """Close reason (action close); OK when omitted."""
 
 
 BetaResponsesCreatePayload = TypedDict(
@@ -2231,6 +2477,7 @@ BetaResponsesInputTokensCountPayload = TypedDict(
 
 
 class ResponsesStreamPayload(TypedDict, total=False):
+    """Payload of ``responses.stream``: Ask for a response and receive its events as a stream; with response_id, replay a stored response's events instead."""
     metadata: dict[str, str] | None
     top_logprobs: int
     temperature: float | None
@@ -2266,6 +2513,7 @@ class ResponsesStreamPayload(TypedDict, total=False):
 
 
 class ResponsesParsePayload(TypedDict, total=False):
+    """Payload of ``responses.parse``: Ask for a response and read its JSON output (text.format json_schema) back as parsed data."""
     metadata: dict[str, str] | None
     top_logprobs: int
     temperature: float | None
@@ -2300,6 +2548,7 @@ class ResponsesParsePayload(TypedDict, total=False):
 
 
 class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     assistant_id: Required[str]
     thread: dict[str, Any]
     model: str | None
@@ -2319,6 +2568,7 @@ class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
 
 
 class BetaThreadsCreateAndRunStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events. (streamed)"""
     assistant_id: Required[str]
     thread: dict[str, Any]
     model: str | None
@@ -2338,6 +2588,7 @@ class BetaThreadsCreateAndRunStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsCreateAndRunNoStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events. (not streamed)"""
     assistant_id: Required[str]
     thread: dict[str, Any]
     model: str | None
@@ -2357,6 +2608,7 @@ class BetaThreadsCreateAndRunNoStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsListPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.list``: List the runs of an Assistants thread."""
     thread_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -2365,6 +2617,7 @@ class BetaThreadsRunsListPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events."""
     thread_id: Required[str]
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
     assistant_id: Required[str]
@@ -2387,6 +2640,7 @@ class BetaThreadsRunsCreatePayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsCreateStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events. (streamed)"""
     thread_id: Required[str]
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
     assistant_id: Required[str]
@@ -2409,6 +2663,7 @@ class BetaThreadsRunsCreateStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsCreateNoStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events. (not streamed)"""
     thread_id: Required[str]
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
     assistant_id: Required[str]
@@ -2431,22 +2686,26 @@ class BetaThreadsRunsCreateNoStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.retrieve``: Get a run of an Assistants thread."""
     thread_id: Required[str]
     run_id: Required[str]
 
 
 class BetaThreadsRunsUpdatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.update``: Change the metadata of a run."""
     thread_id: Required[str]
     run_id: Required[str]
     metadata: dict[str, str] | None
 
 
 class BetaThreadsRunsCancelPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.cancel``: Cancel a run of an Assistants thread while it is in progress."""
     thread_id: Required[str]
     run_id: Required[str]
 
 
 class BetaThreadsRunsStepsListPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.steps.list``: List the steps of a run."""
     thread_id: Required[str]
     run_id: Required[str]
     limit: int
@@ -2457,6 +2716,7 @@ class BetaThreadsRunsStepsListPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsStepsRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.steps.retrieve``: Get a step of a run."""
     thread_id: Required[str]
     run_id: Required[str]
     step_id: Required[str]
@@ -2464,6 +2724,7 @@ class BetaThreadsRunsStepsRetrievePayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsSubmitToolOutputsPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue."""
     thread_id: Required[str]
     run_id: Required[str]
     tool_outputs: Required[list[dict[str, Any]]]
@@ -2471,6 +2732,7 @@ class BetaThreadsRunsSubmitToolOutputsPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsSubmitToolOutputsStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue. (streamed)"""
     thread_id: Required[str]
     run_id: Required[str]
     tool_outputs: Required[list[dict[str, Any]]]
@@ -2478,6 +2740,7 @@ class BetaThreadsRunsSubmitToolOutputsStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsSubmitToolOutputsNoStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue. (not streamed)"""
     thread_id: Required[str]
     run_id: Required[str]
     tool_outputs: Required[list[dict[str, Any]]]
@@ -2485,6 +2748,7 @@ class BetaThreadsRunsSubmitToolOutputsNoStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsCreateAndPollPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.create_and_poll``: Start a run, then poll it until it needs action or reaches a final state."""
     thread_id: Required[str]
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
     assistant_id: Required[str]
@@ -2509,6 +2773,7 @@ class BetaThreadsRunsCreateAndPollPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsPollPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.poll``: Re-read a run until it needs action or reaches a final state."""
     thread_id: Required[str]
     run_id: Required[str]
     poll_interval_ms: int
@@ -2516,6 +2781,7 @@ class BetaThreadsRunsPollPayload(TypedDict, total=False):
 
 
 class BetaThreadsCreateAndRunPollPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.create_and_run_poll``: Create a thread and start a run on it, then poll the run until it needs action or reaches a final state."""
     assistant_id: Required[str]
     thread: dict[str, Any]
     model: str | None
@@ -2537,6 +2803,7 @@ class BetaThreadsCreateAndRunPollPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsSubmitToolOutputsAndPollPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.submit_tool_outputs_and_poll``: Send the tool outputs a run asked for, then poll the run until it needs action again or reaches a final state."""
     thread_id: Required[str]
     run_id: Required[str]
     tool_outputs: Required[list[dict[str, Any]]]
@@ -2546,6 +2813,7 @@ class BetaThreadsRunsSubmitToolOutputsAndPollPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsStreamPayload(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.stream``: Start a run and receive its events as a stream (the run create call with stream true)."""
     thread_id: Required[str]
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
     assistant_id: Required[str]
@@ -2567,12 +2835,14 @@ class BetaThreadsRunsStreamPayload(TypedDict, total=False):
 
 
 class BetaThreadsRunsSubmitToolOutputsStreamPayload2(TypedDict, total=False):
+    """Payload of ``beta.threads.runs.submit_tool_outputs_stream``: Send the tool outputs a run asked for and receive the rest of the run as a stream of events."""
     thread_id: Required[str]
     run_id: Required[str]
     tool_outputs: Required[list[dict[str, Any]]]
 
 
 class BetaThreadsCreateAndRunStreamPayload2(TypedDict, total=False):
+    """Payload of ``beta.threads.create_and_run_stream``: Create a thread, start a run on it and receive the run's events as a stream."""
     assistant_id: Required[str]
     thread: dict[str, Any]
     model: str | None
@@ -2591,33 +2861,40 @@ class BetaThreadsCreateAndRunStreamPayload2(TypedDict, total=False):
 
 
 class SkillsListPayload(TypedDict, total=False):
+    """Payload of ``skills.list``: List the project's skills."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
 
 
 class SkillsCreatePayload(TypedDict, total=False):
+    """Payload of ``skills.create``: Create a skill by uploading its files."""
     files: Required[list[FileInput] | FileInput]
 
 
 class SkillsRetrievePayload(TypedDict, total=False):
+    """Payload of ``skills.retrieve``: Get a skill."""
     skill_id: Required[str]
 
 
 class SkillsUpdatePayload(TypedDict, total=False):
+    """Payload of ``skills.update``: Set which version of a skill is the default."""
     skill_id: Required[str]
     default_version: Required[str]
 
 
 class SkillsDeletePayload(TypedDict, total=False):
+    """Payload of ``skills.delete``: Delete a skill."""
     skill_id: Required[str]
 
 
 class SkillsContentRetrievePayload(TypedDict, total=False):
+    """Payload of ``skills.content.retrieve``: Download a skill as a zip bundle."""
     skill_id: Required[str]
 
 
 class SkillsVersionsListPayload(TypedDict, total=False):
+    """Payload of ``skills.versions.list``: List the versions of a skill."""
     skill_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -2625,47 +2902,56 @@ class SkillsVersionsListPayload(TypedDict, total=False):
 
 
 class SkillsVersionsCreatePayload(TypedDict, total=False):
+    """Payload of ``skills.versions.create``: Upload files as a new version of a skill, optionally making it the default."""
     skill_id: Required[str]
     files: Required[list[FileInput] | FileInput]
     default: bool
 
 
 class SkillsVersionsRetrievePayload(TypedDict, total=False):
+    """Payload of ``skills.versions.retrieve``: Get one version of a skill."""
     skill_id: Required[str]
     version: Required[str]
 
 
 class SkillsVersionsDeletePayload(TypedDict, total=False):
+    """Payload of ``skills.versions.delete``: Delete a version of a skill."""
     skill_id: Required[str]
     version: Required[str]
 
 
 class SkillsVersionsContentRetrievePayload(TypedDict, total=False):
+    """Payload of ``skills.versions.content.retrieve``: Download one version of a skill as a zip bundle."""
     skill_id: Required[str]
     version: Required[str]
 
 
 class BetaThreadsCreatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.create``: Create an Assistants thread, optionally with first messages."""
     messages: list[dict[str, Any]]
     tool_resources: dict[str, Any] | None
     metadata: dict[str, str] | None
 
 
 class BetaThreadsRetrievePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.retrieve``: Get an Assistants thread."""
     thread_id: Required[str]
 
 
 class BetaThreadsUpdatePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.update``: Change an Assistants thread's tool resources or metadata."""
     thread_id: Required[str]
     tool_resources: dict[str, Any] | None
     metadata: dict[str, str] | None
 
 
 class BetaThreadsDeletePayload(TypedDict, total=False):
+    """Payload of ``beta.threads.delete``: Delete an Assistants thread."""
     thread_id: Required[str]
 
 
 class UploadsCreatePayload(TypedDict, total=False):
+    """Payload of ``uploads.create``: Start an Upload for a large file that you then send in parts."""
     filename: Required[str]
     purpose: Required[Literal["assistants", "batch", "fine-tune", "vision"]]
     bytes: Required[int]
@@ -2674,21 +2960,25 @@ class UploadsCreatePayload(TypedDict, total=False):
 
 
 class UploadsCancelPayload(TypedDict, total=False):
+    """Payload of ``uploads.cancel``: Cancel an Upload; no more parts can be added to it."""
     upload_id: Required[str]
 
 
 class UploadsCompletePayload(TypedDict, total=False):
+    """Payload of ``uploads.complete``: Finish an Upload by giving its part ids in order; the answer holds the resulting File."""
     upload_id: Required[str]
     part_ids: Required[list[str]]
     md5: str
 
 
 class UploadsPartsCreatePayload(TypedDict, total=False):
+    """Payload of ``uploads.parts.create``: Add a chunk of bytes (a part) to an Upload."""
     upload_id: Required[str]
     data: Required[FileInput]
 
 
 class UploadsUploadFileChunkedPayload(TypedDict, total=False):
+    """Payload of ``uploads.upload_file_chunked``: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
     file: Required[FileInput]
     mime_type: Required[str]
     purpose: Required[str]
@@ -2700,6 +2990,7 @@ class UploadsUploadFileChunkedPayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.create``: Attach many files to a vector store at once, as one batch."""
     vector_store_id: Required[str]
     file_ids: list[str]
     files: list[dict[str, Any]]
@@ -2708,16 +2999,19 @@ class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesRetrievePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.retrieve``: Get a vector store file batch and its file counts."""
     vector_store_id: Required[str]
     batch_id: Required[str]
 
 
 class VectorStoresFileBatchesCancelPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.cancel``: Cancel the processing of a vector store file batch."""
     vector_store_id: Required[str]
     batch_id: Required[str]
 
 
 class VectorStoresFileBatchesListFilesPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.list_files``: List the files of a vector store file batch, optionally by status."""
     vector_store_id: Required[str]
     batch_id: Required[str]
     limit: int
@@ -2728,6 +3022,7 @@ class VectorStoresFileBatchesListFilesPayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesCreateAndPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.create_and_poll``: Create a file batch, then poll it until it is completed, failed or cancelled."""
     vector_store_id: Required[str]
     file_ids: list[str]
     files: list[dict[str, Any]]
@@ -2738,6 +3033,7 @@ class VectorStoresFileBatchesCreateAndPollPayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesUploadAndPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.upload_and_poll``: Upload local files, add them with any existing file ids as one batch, and poll it until done."""
     vector_store_id: Required[str]
     file_ids: list[str]
     files: list[FileInput]
@@ -2749,6 +3045,7 @@ class VectorStoresFileBatchesUploadAndPollPayload(TypedDict, total=False):
 
 
 class VectorStoresFileBatchesPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.file_batches.poll``: Re-read a file batch until none of its files is still in progress."""
     vector_store_id: Required[str]
     batch_id: Required[str]
     poll_interval_ms: int
@@ -2756,6 +3053,7 @@ class VectorStoresFileBatchesPollPayload(TypedDict, total=False):
 
 
 class VectorStoresFilesListPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.list``: List the files attached to a vector store, optionally by status."""
     vector_store_id: Required[str]
     limit: int
     order: Literal["asc", "desc"]
@@ -2765,6 +3063,7 @@ class VectorStoresFilesListPayload(TypedDict, total=False):
 
 
 class VectorStoresFilesCreatePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.create``: Attach an uploaded file to a vector store."""
     vector_store_id: Required[str]
     file_id: Required[str]
     chunking_strategy: dict[str, Any]
@@ -2772,27 +3071,32 @@ class VectorStoresFilesCreatePayload(TypedDict, total=False):
 
 
 class VectorStoresFilesRetrievePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.retrieve``: Get a file attached to a vector store."""
     vector_store_id: Required[str]
     file_id: Required[str]
 
 
 class VectorStoresFilesUpdatePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.update``: Change the attributes of a file in a vector store."""
     vector_store_id: Required[str]
     file_id: Required[str]
     attributes: Required[dict[str, str | float | bool] | None]
 
 
 class VectorStoresFilesDeletePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.delete``: Detach a file from a vector store; the file itself is kept."""
     vector_store_id: Required[str]
     file_id: Required[str]
 
 
 class VectorStoresFilesContentPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.content``: Get the parsed text content of a file in a vector store."""
     vector_store_id: Required[str]
     file_id: Required[str]
 
 
 class VectorStoresFilesCreateAndPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.create_and_poll``: Attach a file to a vector store, then poll it until it is completed, failed or cancelled."""
     vector_store_id: Required[str]
     file_id: Required[str]
     chunking_strategy: dict[str, Any]
@@ -2802,6 +3106,7 @@ class VectorStoresFilesCreateAndPollPayload(TypedDict, total=False):
 
 
 class VectorStoresFilesPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.poll``: Re-read a file of a vector store until it is no longer in progress (completed, failed or cancelled)."""
     vector_store_id: Required[str]
     file_id: Required[str]
     poll_interval_ms: int
@@ -2809,6 +3114,7 @@ class VectorStoresFilesPollPayload(TypedDict, total=False):
 
 
 class VectorStoresFilesUploadPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.upload``: Upload a local file with purpose assistants, then attach it to a vector store without waiting."""
     vector_store_id: Required[str]
     file: Required[FileInput]
     chunking_strategy: dict[str, Any]
@@ -2816,6 +3122,7 @@ class VectorStoresFilesUploadPayload(TypedDict, total=False):
 
 
 class VectorStoresFilesUploadAndPollPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.files.upload_and_poll``: Upload a local file with purpose assistants, attach it to a vector store, then poll until it is processed."""
     vector_store_id: Required[str]
     file: Required[FileInput]
     chunking_strategy: dict[str, Any]
@@ -2825,6 +3132,7 @@ class VectorStoresFilesUploadAndPollPayload(TypedDict, total=False):
 
 
 class VectorStoresListPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.list``: List the vector stores."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
@@ -2832,6 +3140,7 @@ class VectorStoresListPayload(TypedDict, total=False):
 
 
 class VectorStoresCreatePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.create``: Create a vector store, optionally with files and an expiry policy."""
     file_ids: list[str]
     name: str
     description: str
@@ -2841,10 +3150,12 @@ class VectorStoresCreatePayload(TypedDict, total=False):
 
 
 class VectorStoresRetrievePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.retrieve``: Get a vector store."""
     vector_store_id: Required[str]
 
 
 class VectorStoresUpdatePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.update``: Change a vector store's name, expiry policy or metadata."""
     vector_store_id: Required[str]
     name: str | None
     expires_after: Any
@@ -2852,10 +3163,12 @@ class VectorStoresUpdatePayload(TypedDict, total=False):
 
 
 class VectorStoresDeletePayload(TypedDict, total=False):
+    """Payload of ``vector_stores.delete``: Permanently delete a vector store."""
     vector_store_id: Required[str]
 
 
 class VectorStoresSearchPayload(TypedDict, total=False):
+    """Payload of ``vector_stores.search``: Search one vector store for chunks relevant to a query, with optional attribute filters."""
     vector_store_id: Required[str]
     query: Required[str | list[str]]
     rewrite_query: bool
@@ -2865,12 +3178,14 @@ class VectorStoresSearchPayload(TypedDict, total=False):
 
 
 class VideosListPayload(TypedDict, total=False):
+    """Payload of ``videos.list``: List the project's videos."""
     limit: int
     order: Literal["asc", "desc"]
     after: str
 
 
 class VideosCreatePayload(TypedDict, total=False):
+    """Payload of ``videos.create``: Start generating a video from a prompt, optionally guided by a reference input."""
     model: str
     prompt: Required[str]
     input_reference: FileInput | dict[str, Any]
@@ -2879,50 +3194,60 @@ class VideosCreatePayload(TypedDict, total=False):
 
 
 class VideosCreateCharacterPayload(TypedDict, total=False):
+    """Payload of ``videos.create_character``: Create a character from an uploaded video, for use in later videos."""
     video: Required[FileInput]
     name: Required[str]
 
 
 class VideosGetCharacterPayload(TypedDict, total=False):
+    """Payload of ``videos.get_character``: Get a video character."""
     character_id: Required[str]
 
 
 class VideosEditPayload(TypedDict, total=False):
+    """Payload of ``videos.edit``: Start a job that edits an existing or uploaded video from a prompt."""
     video: Required[FileInput | dict[str, Any]]
     prompt: Required[str]
 
 
 class VideosExtendPayload(TypedDict, total=False):
+    """Payload of ``videos.extend``: Start a job that extends a completed video by some seconds, guided by a prompt."""
     video: Required[dict[str, Any] | FileInput]
     prompt: Required[str]
     seconds: Required[Literal["4", "8", "12"]]
 
 
 class VideosRetrievePayload(TypedDict, total=False):
+    """Payload of ``videos.retrieve``: Get a video's status and metadata."""
     video_id: Required[str]
 
 
 class VideosDeletePayload(TypedDict, total=False):
+    """Payload of ``videos.delete``: Delete a video and its stored assets."""
     video_id: Required[str]
 
 
 class VideosDownloadContentPayload(TypedDict, total=False):
+    """Payload of ``videos.download_content``: Download a video's bytes, or its thumbnail or spritesheet."""
     video_id: Required[str]
     variant: Literal["video", "thumbnail", "spritesheet"]
 
 
 class VideosRemixPayload(TypedDict, total=False):
+    """Payload of ``videos.remix``: Start a remix of a completed video with a new prompt."""
     video_id: Required[str]
     prompt: Required[str]
 
 
 class VideosPollPayload(TypedDict, total=False):
+    """Payload of ``videos.poll``: Re-read a video job until it is no longer queued or in progress (completed or failed)."""
     video_id: Required[str]
     poll_interval_ms: int
     poll_timeout_ms: int
 
 
 class VideosCreateAndPollPayload(TypedDict, total=False):
+    """Payload of ``videos.create_and_poll``: Start a video job, then poll it until it is completed or failed."""
     model: str
     prompt: Required[str]
     input_reference: FileInput | dict[str, Any]
@@ -2933,32 +3258,45 @@ class VideosCreateAndPollPayload(TypedDict, total=False):
 
 
 class WebhooksVerifySignaturePayload(TypedDict, total=False):
+    """Payload of ``webhooks.verify_signature``: Check a webhook's signature and timestamp (Standard Webhooks); raises WebhookVerificationError if invalid."""
     payload: Required[Any]
+    """The raw request body, exactly as received (str or bytes; not parsed JSON)."""
     headers: Required[Any]
+    """The request headers (webhook-id, webhook-timestamp, webhook-signature); a mapping or (name, value) pairs, names case-insensitive."""
     secret: str | None
+    """The endpoint's signing secret (whsec_<base64>); the client's webhook_secret (OPENAI_WEBHOOK_SECRET) when omitted."""
     tolerance: int | None
+    """Largest accepted clock difference in seconds, past or future."""
 
 
 class WebhooksUnwrapPayload(TypedDict, total=False):
+    """Payload of ``webhooks.unwrap``: Verify a webhook request like verify_signature, then answer its parsed event."""
     payload: Required[Any]
+    """The raw request body, exactly as received (str or bytes; not parsed JSON)."""
     headers: Required[Any]
+    """The request headers (webhook-id, webhook-timestamp, webhook-signature); a mapping or (name, value) pairs, names case-insensitive."""
     secret: str | None
+    """The endpoint's signing secret (whsec_<base64>); the client's webhook_secret (OPENAI_WEBHOOK_SECRET) when omitted."""
     tolerance: int | None
+    """Largest accepted clock difference in seconds, past or future."""
 
 
 # The 'azure' profile's view of chat.completions.create
 class ChatCompletionsCreateForAzurePayload(ChatCompletionsCreatePayload, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events., as the 'azure' profile takes it"""
     data_sources: list[dict[str, Any]]
 
 
 # The 'litellm' profile's view of chat.completions.create; it also widens: metadata
 class ChatCompletionsCreateForLitellmPayload(ChatCompletionsCreatePayload, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events., as the 'litellm' profile takes it"""
     mock_response: str
     tags: list[str]
 
 
 # The 'litellm' profile's view of completions.create
 class CompletionsCreateForLitellmPayload(CompletionsCreatePayload, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks., as the 'litellm' profile takes it"""
     metadata: dict[str, Any] | None
     mock_response: str
     tags: list[str]
@@ -2966,6 +3304,7 @@ class CompletionsCreateForLitellmPayload(CompletionsCreatePayload, total=False):
 
 # The 'litellm' profile's view of embeddings.create
 class EmbeddingsCreateForLitellmPayload(EmbeddingsCreatePayload, total=False):
+    """Payload of ``embeddings.create``: Turn text or tokens into embedding vectors with an embedding model., as the 'litellm' profile takes it"""
     metadata: dict[str, Any] | None
     mock_response: str
     tags: list[str]
@@ -2973,12 +3312,14 @@ class EmbeddingsCreateForLitellmPayload(EmbeddingsCreatePayload, total=False):
 
 # The 'litellm' profile's view of responses.create; it also widens: metadata
 class ResponsesCreateForLitellmPayload(ResponsesCreatePayload, total=False):
+    """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events., as the 'litellm' profile takes it"""
     mock_response: str
     tags: list[str]
 
 
 # The 'llamacpp' profile's view of chat.completions.create
 class ChatCompletionsCreateForLlamacppPayload(ChatCompletionsCreatePayload, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events., as the 'llamacpp' profile takes it"""
     top_k: int
     min_p: float
     repeat_penalty: float
@@ -2991,6 +3332,7 @@ class ChatCompletionsCreateForLlamacppPayload(ChatCompletionsCreatePayload, tota
 
 # The 'llamacpp' profile's view of completions.create
 class CompletionsCreateForLlamacppPayload(CompletionsCreatePayload, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks., as the 'llamacpp' profile takes it"""
     top_k: int
     min_p: float
     repeat_penalty: float
@@ -3003,6 +3345,7 @@ class CompletionsCreateForLlamacppPayload(CompletionsCreatePayload, total=False)
 
 # The 'vllm' profile's view of chat.completions.create
 class ChatCompletionsCreateForVllmPayload(ChatCompletionsCreatePayload, total=False):
+    """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events., as the 'vllm' profile takes it"""
     top_k: int
     min_p: float
     repetition_penalty: float
@@ -3023,6 +3366,7 @@ class ChatCompletionsCreateForVllmPayload(ChatCompletionsCreatePayload, total=Fa
 
 # The 'vllm' profile's view of completions.create
 class CompletionsCreateForVllmPayload(CompletionsCreatePayload, total=False):
+    """Payload of ``completions.create``: Continue a text prompt with the legacy completions endpoint; stream true sends chunks., as the 'vllm' profile takes it"""
     top_k: int
     min_p: float
     repetition_penalty: float
@@ -3045,1734 +3389,2598 @@ class CompletionsCreateForVllmPayload(CompletionsCreatePayload, total=False):
 class Client(_Client):
     def __enter__(self) -> Self: ...
     @overload  # type: ignore[override]
-    def call(self, name: Literal["beta.assistants.list"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.assistants.list"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.list: List the assistants."""
     @overload
-    def call(self, name: Literal["listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.assistants.list: List the assistants."""
     @overload
-    def call(self, name: Literal["beta.assistants.create", "createAssistant"], payload: BetaAssistantsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.assistants.create", "createAssistant"], payload: BetaAssistantsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.create: Create an assistant from a model, instructions and tools."""
     @overload
-    def call(self, name: Literal["beta.assistants.retrieve", "getAssistant"], payload: BetaAssistantsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.assistants.retrieve", "getAssistant"], payload: BetaAssistantsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.retrieve: Get an assistant."""
     @overload
-    def call(self, name: Literal["beta.assistants.update", "modifyAssistant"], payload: BetaAssistantsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.assistants.update", "modifyAssistant"], payload: BetaAssistantsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.update: Change an assistant's model, instructions, tools or metadata."""
     @overload
-    def call(self, name: Literal["beta.assistants.delete", "deleteAssistant"], payload: BetaAssistantsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.assistants.delete", "deleteAssistant"], payload: BetaAssistantsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.delete: Permanently delete an assistant."""
     @overload
-    def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """audio.speech.create: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     @overload
-    def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """audio.speech.create: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     @overload
-    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.translations.create: Translate the speech in an audio file into English text."""
     @overload
-    def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.list: List the batches you have created."""
     @overload
-    def call(self, name: Literal["listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """batches.list: List the batches you have created."""
     @overload
-    def call(self, name: Literal["batches.create", "createBatch"], payload: BatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["batches.create", "createBatch"], payload: BatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.create: Start a batch that runs the requests of an uploaded JSONL file asynchronously."""
     @overload
-    def call(self, name: Literal["batches.retrieve", "retrieveBatch"], payload: BatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["batches.retrieve", "retrieveBatch"], payload: BatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.retrieve: Get a batch and its status."""
     @overload
-    def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.cancel: Cancel a batch in progress; results finished so far stay available."""
     @overload
-    def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.retrieve: Get a stored chat completion."""
     @overload
-    def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.update: Change the metadata of a stored chat completion."""
     @overload
-    def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.delete: Delete a stored chat completion."""
     @overload
-    def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    def call(self, name: Literal["containers.files.list"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.files.list"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.list: List the files in a container."""
     @overload
-    def call(self, name: Literal["listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """containers.files.list: List the files in a container."""
     @overload
-    def call(self, name: Literal["containers.files.create", "addContainerFile"], payload: ContainersFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.files.create", "addContainerFile"], payload: ContainersFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.create: Add a file to a container, by upload or by an existing file id."""
     @overload
-    def call(self, name: Literal["containers.files.retrieve", "retrieveContainerFile"], payload: ContainersFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.files.retrieve", "retrieveContainerFile"], payload: ContainersFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.retrieve: Get the metadata of a file in a container."""
     @overload
-    def call(self, name: Literal["containers.files.delete", "deleteContainerFile"], payload: ContainersFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.files.delete", "deleteContainerFile"], payload: ContainersFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.delete: Delete a file from a container."""
     @overload
-    def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """containers.files.content.retrieve: Download the bytes of a file in a container."""
     @overload
-    def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """containers.files.content.retrieve: Download the bytes of a file in a container."""
     @overload
-    def call(self, name: Literal["containers.list"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.list"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    def call(self, name: Literal["listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    def call(self, name: Literal["containers.create", "createContainer"], payload: ContainersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.create", "createContainer"], payload: ContainersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.create: Create a code interpreter container, optionally with files, skills and an expiry."""
     @overload
-    def call(self, name: Literal["containers.retrieve", "retrieveContainer"], payload: ContainersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.retrieve", "retrieveContainer"], payload: ContainersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.retrieve: Get a container."""
     @overload
-    def call(self, name: Literal["containers.delete", "deleteContainer"], payload: ContainersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["containers.delete", "deleteContainer"], payload: ContainersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.delete: Delete a code interpreter container."""
     @overload
-    def call(self, name: Literal["conversations.items.list"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.items.list"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    def call(self, name: Literal["listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    def call(self, name: Literal["conversations.items.create", "createConversationItem"], payload: ConversationsItemsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.items.create", "createConversationItem"], payload: ConversationsItemsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.create: Append one or more items to a conversation."""
     @overload
-    def call(self, name: Literal["conversations.items.retrieve", "getConversationItem"], payload: ConversationsItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.items.retrieve", "getConversationItem"], payload: ConversationsItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.retrieve: Get an item of a conversation."""
     @overload
-    def call(self, name: Literal["conversations.items.delete", "deleteConversationItem"], payload: ConversationsItemsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.items.delete", "deleteConversationItem"], payload: ConversationsItemsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.delete: Delete an item from a conversation."""
     @overload
-    def call(self, name: Literal["conversations.create", "createConversation"], payload: ConversationsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.create", "createConversation"], payload: ConversationsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.create: Create a conversation, optionally with first items and metadata."""
     @overload
-    def call(self, name: Literal["conversations.retrieve", "getConversation"], payload: ConversationsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.retrieve", "getConversation"], payload: ConversationsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.retrieve: Get a conversation's metadata (not its items)."""
     @overload
-    def call(self, name: Literal["conversations.update", "modifyConversation"], payload: ConversationsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.update", "modifyConversation"], payload: ConversationsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.update: Change a conversation's metadata."""
     @overload
-    def call(self, name: Literal["conversations.delete", "deleteConversation"], payload: ConversationsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["conversations.delete", "deleteConversation"], payload: ConversationsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.delete: Delete a conversation (its items are not deleted)."""
     @overload
-    def call(self, name: Literal["embeddings.create", "createEmbedding"], payload: EmbeddingsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["embeddings.create", "createEmbedding"], payload: EmbeddingsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """embeddings.create: Turn text or tokens into embedding vectors with an embedding model."""
     @overload
-    def call(self, name: Literal["evals.list"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.list"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.list: List the evals of the project."""
     @overload
-    def call(self, name: Literal["listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.list: List the evals of the project."""
     @overload
-    def call(self, name: Literal["evals.create", "createEval"], payload: EvalsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.create", "createEval"], payload: EvalsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.create: Create an eval from a data source config and testing criteria."""
     @overload
-    def call(self, name: Literal["evals.retrieve", "getEval"], payload: EvalsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.retrieve", "getEval"], payload: EvalsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.retrieve: Get an eval."""
     @overload
-    def call(self, name: Literal["evals.update", "modifyEval"], payload: EvalsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.update", "modifyEval"], payload: EvalsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.update: Rename an eval or change its metadata."""
     @overload
-    def call(self, name: Literal["evals.delete", "deleteEval"], payload: EvalsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.delete", "deleteEval"], payload: EvalsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.delete: Delete an eval."""
     @overload
-    def call(self, name: Literal["evals.runs.list"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.list"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    def call(self, name: Literal["listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    def call(self, name: Literal["evals.runs.create", "createEvalRun"], payload: EvalsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.create", "createEvalRun"], payload: EvalsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.create: Start a run of an eval against a data source."""
     @overload
-    def call(self, name: Literal["evals.runs.retrieve", "getEvalRun"], payload: EvalsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.retrieve", "getEvalRun"], payload: EvalsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.retrieve: Get a run of an eval."""
     @overload
-    def call(self, name: Literal["evals.runs.cancel", "cancelEvalRun"], payload: EvalsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.cancel", "cancelEvalRun"], payload: EvalsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.cancel: Cancel an eval run in progress."""
     @overload
-    def call(self, name: Literal["evals.runs.delete", "deleteEvalRun"], payload: EvalsRunsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.delete", "deleteEvalRun"], payload: EvalsRunsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.delete: Delete a run of an eval."""
     @overload
-    def call(self, name: Literal["evals.runs.output_items.list"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.output_items.list"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    def call(self, name: Literal["listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    def call(self, name: Literal["evals.runs.output_items.retrieve", "getEvalRunOutputItem"], payload: EvalsRunsOutputItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["evals.runs.output_items.retrieve", "getEvalRunOutputItem"], payload: EvalsRunsOutputItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.output_items.retrieve: Get one output item of an eval run."""
     @overload
-    def call(self, name: Literal["files.list"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["files.list"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    def call(self, name: Literal["listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    def call(self, name: Literal["files.create", "createFile"], payload: FilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["files.create", "createFile"], payload: FilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.create: Upload a file for a given purpose (fine-tuning, batch, assistants, ...)."""
     @overload
-    def call(self, name: Literal["files.retrieve", "retrieveFile"], payload: FilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["files.retrieve", "retrieveFile"], payload: FilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.retrieve: Get the metadata of an uploaded file."""
     @overload
-    def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.delete: Delete an uploaded file; it is also removed from vector stores."""
     @overload
-    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """files.content: Download the content of an uploaded file."""
     @overload
-    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """files.content: Download the content of an uploaded file."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    def call(self, name: Literal["listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.create", "createFineTuningJob"], payload: FineTuningJobsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.create", "createFineTuningJob"], payload: FineTuningJobsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.create: Start a fine-tuning job that trains a model on an uploaded training file."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.retrieve", "retrieveFineTuningJob"], payload: FineTuningJobsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.retrieve", "retrieveFineTuningJob"], payload: FineTuningJobsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.retrieve: Get a fine-tuning job and its status."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.cancel", "cancelFineTuningJob"], payload: FineTuningJobsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.cancel", "cancelFineTuningJob"], payload: FineTuningJobsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.cancel: Cancel a fine-tuning job."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.checkpoints.list"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.checkpoints.list"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    def call(self, name: Literal["listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.list_events"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.list_events"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    def call(self, name: Literal["listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGeneratePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGeneratePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    def call(self, name: Literal["images.create_variation", "createImageVariation"], payload: ImagesCreateVariationPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["images.create_variation", "createImageVariation"], payload: ImagesCreateVariationPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.create_variation: Create variations of an image (dall-e-2 only)."""
     @overload
-    def call(self, name: Literal["beta.threads.messages.list"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.messages.list"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    def call(self, name: Literal["listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    def call(self, name: Literal["beta.threads.messages.create", "createMessage"], payload: BetaThreadsMessagesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.messages.create", "createMessage"], payload: BetaThreadsMessagesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.create: Add a message to an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.messages.retrieve", "getMessage"], payload: BetaThreadsMessagesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.messages.retrieve", "getMessage"], payload: BetaThreadsMessagesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.retrieve: Get a message of an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.messages.update", "modifyMessage"], payload: BetaThreadsMessagesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.messages.update", "modifyMessage"], payload: BetaThreadsMessagesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.update: Change the metadata of a message in an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.messages.delete", "deleteMessage"], payload: BetaThreadsMessagesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.messages.delete", "deleteMessage"], payload: BetaThreadsMessagesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.delete: Delete a message from an Assistants thread."""
     @overload
-    def call(self, name: Literal["models.list"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["models.list"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.list: List the models available to you."""
     @overload
-    def call(self, name: Literal["listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """models.list: List the models available to you."""
     @overload
-    def call(self, name: Literal["models.retrieve", "retrieveModel"], payload: ModelsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["models.retrieve", "retrieveModel"], payload: ModelsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.retrieve: Get the details of a model."""
     @overload
-    def call(self, name: Literal["models.delete", "deleteModel"], payload: ModelsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["models.delete", "deleteModel"], payload: ModelsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.delete: Delete a fine-tuned model (needs the organization Owner role)."""
     @overload
-    def call(self, name: Literal["moderations.create", "createModeration"], payload: ModerationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["moderations.create", "createModeration"], payload: ModerationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """moderations.create: Check text or images for harmful content; answers per-category flags and scores."""
     @overload
-    def call(self, name: Literal["realtime.calls.accept", "acceptRealtimeCall"], payload: RealtimeCallsAcceptPayload, **options: Unpack[CallOptions]) -> None: ...
+    def call(self, name: Literal["realtime.calls.accept", "acceptRealtimeCall"], payload: RealtimeCallsAcceptPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.accept: Accept an incoming SIP call and set up its Realtime session."""
     @overload
-    def call(self, name: Literal["realtime.calls.hangup", "hangupRealtimeCall"], payload: RealtimeCallsHangupPayload, **options: Unpack[CallOptions]) -> None: ...
+    def call(self, name: Literal["realtime.calls.hangup", "hangupRealtimeCall"], payload: RealtimeCallsHangupPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.hangup: End an active Realtime call (SIP or WebRTC)."""
     @overload
-    def call(self, name: Literal["realtime.calls.refer", "referRealtimeCall"], payload: RealtimeCallsReferPayload, **options: Unpack[CallOptions]) -> None: ...
+    def call(self, name: Literal["realtime.calls.refer", "referRealtimeCall"], payload: RealtimeCallsReferPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.refer: Hand an active SIP call over to another SIP destination (REFER)."""
     @overload
-    def call(self, name: Literal["realtime.calls.reject", "rejectRealtimeCall"], payload: RealtimeCallsRejectPayload, **options: Unpack[CallOptions]) -> None: ...
+    def call(self, name: Literal["realtime.calls.reject", "rejectRealtimeCall"], payload: RealtimeCallsRejectPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.reject: Decline an incoming SIP call, optionally with a SIP status code."""
     @overload
-    def call(self, name: Literal["realtime.client_secrets.create", "createRealtimeClientSecret"], payload: RealtimeClientSecretsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["realtime.client_secrets.create", "createRealtimeClientSecret"], payload: RealtimeClientSecretsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """realtime.client_secrets.create: Create a short-lived Realtime client secret with its session configuration."""
     @overload
-    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    def call(self, name: Literal["responses.delete", "deleteModelResponse"], payload: ResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.delete", "deleteModelResponse"], payload: ResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.delete: Delete a stored response."""
     @overload
-    def call(self, name: Literal["responses.cancel", "cancelModelResponse"], payload: ResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.cancel", "cancelModelResponse"], payload: ResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.cancel: Stop a response that runs in the background."""
     @overload
-    def call(self, name: Literal["responses.compact", "compactModelResponse"], payload: ResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.compact", "compactModelResponse"], payload: ResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.compact: Shrink a long conversation into a compact item list that can start the next turn."""
     @overload
-    def call(self, name: Literal["responses.input_items.list"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.input_items.list"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    def call(self, name: Literal["listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    def call(self, name: Literal["responses.input_tokens.count", "countInputTokens"], payload: ResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.input_tokens.count", "countInputTokens"], payload: ResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.input_tokens.count: Count the input tokens a request would use, without running the model."""
     @overload
-    def call(self, name: Literal["responses.websocket", "manageModelResponseWebSocket"], payload: ResponsesWebsocketPayload, **options: Unpack[CallOptions]) -> Any: ...
+    def call(self, name: Literal["responses.websocket", "manageModelResponseWebSocket"], payload: ResponsesWebsocketPayload, **options: Unpack[CallOptions]) -> Any:
+        """responses.websocket: Open, use and close a persistent Responses websocket (websocket mode), held by the client under a connection id."""
     @overload
-    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.list"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.list"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    def call(self, name: Literal["listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.retrieve", "getRun"], payload: BetaThreadsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.retrieve", "getRun"], payload: BetaThreadsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.retrieve: Get a run of an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.update", "modifyRun"], payload: BetaThreadsRunsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.update", "modifyRun"], payload: BetaThreadsRunsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.update: Change the metadata of a run."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.cancel", "cancelRun"], payload: BetaThreadsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.cancel", "cancelRun"], payload: BetaThreadsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.cancel: Cancel a run of an Assistants thread while it is in progress."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.steps.list"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.steps.list"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    def call(self, name: Literal["listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.steps.retrieve", "getRunStep"], payload: BetaThreadsRunsStepsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.steps.retrieve", "getRunStep"], payload: BetaThreadsRunsStepsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.steps.retrieve: Get a step of a run."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsPayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    def call(self, name: Literal["skills.list"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.list"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.list: List the project's skills."""
     @overload
-    def call(self, name: Literal["listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """skills.list: List the project's skills."""
     @overload
-    def call(self, name: Literal["skills.create", "createSkill"], payload: SkillsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.create", "createSkill"], payload: SkillsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.create: Create a skill by uploading its files."""
     @overload
-    def call(self, name: Literal["skills.retrieve", "getSkill"], payload: SkillsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.retrieve", "getSkill"], payload: SkillsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.retrieve: Get a skill."""
     @overload
-    def call(self, name: Literal["skills.update", "modifySkill"], payload: SkillsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.update", "modifySkill"], payload: SkillsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.update: Set which version of a skill is the default."""
     @overload
-    def call(self, name: Literal["skills.delete", "deleteSkill"], payload: SkillsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.delete", "deleteSkill"], payload: SkillsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.delete: Delete a skill."""
     @overload
-    def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """skills.content.retrieve: Download a skill as a zip bundle."""
     @overload
-    def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """skills.content.retrieve: Download a skill as a zip bundle."""
     @overload
-    def call(self, name: Literal["skills.versions.list"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.versions.list"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    def call(self, name: Literal["listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    def call(self, name: Literal["skills.versions.create", "createSkillVersion"], payload: SkillsVersionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.versions.create", "createSkillVersion"], payload: SkillsVersionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.create: Upload files as a new version of a skill, optionally making it the default."""
     @overload
-    def call(self, name: Literal["skills.versions.retrieve", "getSkillVersion"], payload: SkillsVersionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.versions.retrieve", "getSkillVersion"], payload: SkillsVersionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.retrieve: Get one version of a skill."""
     @overload
-    def call(self, name: Literal["skills.versions.delete", "deleteSkillVersion"], payload: SkillsVersionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["skills.versions.delete", "deleteSkillVersion"], payload: SkillsVersionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.delete: Delete a version of a skill."""
     @overload
-    def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """skills.versions.content.retrieve: Download one version of a skill as a zip bundle."""
     @overload
-    def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """skills.versions.content.retrieve: Download one version of a skill as a zip bundle."""
     @overload
-    def call(self, name: Literal["beta.threads.create", "createThread"], payload: BetaThreadsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.create", "createThread"], payload: BetaThreadsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create: Create an Assistants thread, optionally with first messages."""
     @overload
-    def call(self, name: Literal["beta.threads.retrieve", "getThread"], payload: BetaThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.retrieve", "getThread"], payload: BetaThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.retrieve: Get an Assistants thread."""
     @overload
-    def call(self, name: Literal["beta.threads.update", "modifyThread"], payload: BetaThreadsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.update", "modifyThread"], payload: BetaThreadsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.update: Change an Assistants thread's tool resources or metadata."""
     @overload
-    def call(self, name: Literal["beta.threads.delete", "deleteThread"], payload: BetaThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.delete", "deleteThread"], payload: BetaThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.delete: Delete an Assistants thread."""
     @overload
-    def call(self, name: Literal["uploads.create", "createUpload"], payload: UploadsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["uploads.create", "createUpload"], payload: UploadsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.create: Start an Upload for a large file that you then send in parts."""
     @overload
-    def call(self, name: Literal["uploads.cancel", "cancelUpload"], payload: UploadsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["uploads.cancel", "cancelUpload"], payload: UploadsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.cancel: Cancel an Upload; no more parts can be added to it."""
     @overload
-    def call(self, name: Literal["uploads.complete", "completeUpload"], payload: UploadsCompletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["uploads.complete", "completeUpload"], payload: UploadsCompletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.complete: Finish an Upload by giving its part ids in order; the answer holds the resulting File."""
     @overload
-    def call(self, name: Literal["uploads.parts.create", "addUploadPart"], payload: UploadsPartsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["uploads.parts.create", "addUploadPart"], payload: UploadsPartsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.parts.create: Add a chunk of bytes (a part) to an Upload."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.create", "createVectorStoreFileBatch"], payload: VectorStoresFileBatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.create", "createVectorStoreFileBatch"], payload: VectorStoresFileBatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.create: Attach many files to a vector store at once, as one batch."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.retrieve", "retrieveVectorStoreFileBatch"], payload: VectorStoresFileBatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.retrieve", "retrieveVectorStoreFileBatch"], payload: VectorStoresFileBatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.retrieve: Get a vector store file batch and its file counts."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.cancel", "cancelVectorStoreFileBatch"], payload: VectorStoresFileBatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.cancel", "cancelVectorStoreFileBatch"], payload: VectorStoresFileBatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.cancel: Cancel the processing of a vector store file batch."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.list_files"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.list_files"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.upload_and_poll: Upload local files, add them with any existing file ids as one batch, and poll it until done."""
     @overload
-    def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    def call(self, name: Literal["listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    def call(self, name: Literal["vector_stores.files.create", "createVectorStoreFile"], payload: VectorStoresFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.create", "createVectorStoreFile"], payload: VectorStoresFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.create: Attach an uploaded file to a vector store."""
     @overload
-    def call(self, name: Literal["vector_stores.files.retrieve", "retrieveVectorStoreFile"], payload: VectorStoresFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.retrieve", "retrieveVectorStoreFile"], payload: VectorStoresFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.retrieve: Get a file attached to a vector store."""
     @overload
-    def call(self, name: Literal["vector_stores.files.delete", "deleteVectorStoreFile"], payload: VectorStoresFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.delete", "deleteVectorStoreFile"], payload: VectorStoresFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.delete: Detach a file from a vector store; the file itself is kept."""
     @overload
-    def call(self, name: Literal["vector_stores.list"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.list"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.list: List the vector stores."""
     @overload
-    def call(self, name: Literal["listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.list: List the vector stores."""
     @overload
-    def call(self, name: Literal["vector_stores.create", "createVectorStore"], payload: VectorStoresCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.create", "createVectorStore"], payload: VectorStoresCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.create: Create a vector store, optionally with files and an expiry policy."""
     @overload
-    def call(self, name: Literal["vector_stores.retrieve", "retrieveVectorStore"], payload: VectorStoresRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.retrieve", "retrieveVectorStore"], payload: VectorStoresRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.retrieve: Get a vector store."""
     @overload
-    def call(self, name: Literal["vector_stores.update", "modifyVectorStore"], payload: VectorStoresUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.update", "modifyVectorStore"], payload: VectorStoresUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.update: Change a vector store's name, expiry policy or metadata."""
     @overload
-    def call(self, name: Literal["vector_stores.delete", "deleteVectorStore"], payload: VectorStoresDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.delete", "deleteVectorStore"], payload: VectorStoresDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.delete: Permanently delete a vector store."""
     @overload
-    def call(self, name: Literal["videos.list"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.list"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.list: List the project's videos."""
     @overload
-    def call(self, name: Literal["listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    def call(self, name: Literal["listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """videos.list: List the project's videos."""
     @overload
-    def call(self, name: Literal["videos.create", "createVideo"], payload: VideosCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.create", "createVideo"], payload: VideosCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create: Start generating a video from a prompt, optionally guided by a reference input."""
     @overload
-    def call(self, name: Literal["videos.retrieve", "getVideo"], payload: VideosRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.retrieve", "getVideo"], payload: VideosRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.retrieve: Get a video's status and metadata."""
     @overload
-    def call(self, name: Literal["videos.delete", "deleteVideo"], payload: VideosDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.delete", "deleteVideo"], payload: VideosDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.delete: Delete a video and its stored assets."""
     @overload
-    def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """videos.download_content: Download a video's bytes, or its thumbnail or spritesheet."""
     @overload
-    def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """videos.download_content: Download a video's bytes, or its thumbnail or spritesheet."""
     @overload
-    def call(self, name: Literal["videos.remix", "remixVideo"], payload: VideosRemixPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.remix", "remixVideo"], payload: VideosRemixPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.remix: Start a remix of a completed video with a new prompt."""
     @overload
-    def call(self, name: Literal["webhooks.verify_signature", "verifyWebhookSignature"], payload: WebhooksVerifySignaturePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["webhooks.verify_signature", "verifyWebhookSignature"], payload: WebhooksVerifySignaturePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """webhooks.verify_signature: Check a webhook's signature and timestamp (Standard Webhooks); raises WebhookVerificationError if invalid."""
     @overload
-    def call(self, name: Literal["webhooks.unwrap", "unwrapWebhookEvent"], payload: WebhooksUnwrapPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["webhooks.unwrap", "unwrapWebhookEvent"], payload: WebhooksUnwrapPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """webhooks.unwrap: Verify a webhook request like verify_signature, then answer its parsed event."""
     @overload
-    def call(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.list: List the admin API keys that belong to the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.admin_api_keys.create"], payload: AdminOrganizationAdminApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.admin_api_keys.create"], payload: AdminOrganizationAdminApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.create: Create an organization admin API key, for calling the Administration API."""
     @overload
-    def call(self, name: Literal["admin.organization.admin_api_keys.retrieve"], payload: AdminOrganizationAdminApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.admin_api_keys.retrieve"], payload: AdminOrganizationAdminApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.retrieve: Get one of the organization's admin API keys by id."""
     @overload
-    def call(self, name: Literal["admin.organization.admin_api_keys.delete"], payload: AdminOrganizationAdminApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.admin_api_keys.delete"], payload: AdminOrganizationAdminApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.delete: Delete (revoke) an admin API key of the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.audit_logs.list: List the organization's audit log events, filterable by time, project, event type, actor or resource."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.list: List the certificates uploaded to the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.create"], payload: AdminOrganizationCertificatesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.create"], payload: AdminOrganizationCertificatesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.create: Upload a certificate to the organization; it stays inactive until you activate it."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.activate"], payload: AdminOrganizationCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.activate"], payload: AdminOrganizationCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.activate: Activate uploaded certificates, by id, for the whole organization."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.deactivate"], payload: AdminOrganizationCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.deactivate"], payload: AdminOrganizationCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.deactivate: Deactivate certificates, by id, for the whole organization."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.retrieve"], payload: AdminOrganizationCertificatesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.retrieve"], payload: AdminOrganizationCertificatesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.retrieve: Get an organization certificate by id, optionally with its content (include=content)."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.update"], payload: AdminOrganizationCertificatesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.update"], payload: AdminOrganizationCertificatesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.update: Rename an organization certificate; the name is the only field that can change."""
     @overload
-    def call(self, name: Literal["admin.organization.certificates.delete"], payload: AdminOrganizationCertificatesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.certificates.delete"], payload: AdminOrganizationCertificatesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.delete: Delete a certificate from the organization; it must first be inactive everywhere."""
     @overload
-    def call(self, name: Literal["admin.organization.data_retention.retrieve"], payload: AdminOrganizationDataRetentionRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.data_retention.retrieve"], payload: AdminOrganizationDataRetentionRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.data_retention.retrieve: Get the organization's data retention setting."""
     @overload
-    def call(self, name: Literal["admin.organization.data_retention.update"], payload: AdminOrganizationDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.data_retention.update"], payload: AdminOrganizationDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.data_retention.update: Change the organization's data retention type."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.list: List the spend alerts set up for the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_alerts.create"], payload: AdminOrganizationSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_alerts.create"], payload: AdminOrganizationSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.create: Create an organization spend alert that notifies a channel when spending passes a threshold."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_alerts.retrieve"], payload: AdminOrganizationSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_alerts.retrieve"], payload: AdminOrganizationSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.retrieve: Get one of the organization's spend alerts by id."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_alerts.update"], payload: AdminOrganizationSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_alerts.update"], payload: AdminOrganizationSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.update: Change an organization spend alert's threshold, currency, interval or notification channel."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_alerts.delete"], payload: AdminOrganizationSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_alerts.delete"], payload: AdminOrganizationSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.delete: Delete one of the organization's spend alerts."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_limit.retrieve"], payload: AdminOrganizationSpendLimitRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_limit.retrieve"], payload: AdminOrganizationSpendLimitRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.retrieve: Show the hard spend limit set for the whole organization."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_limit.update"], payload: AdminOrganizationSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_limit.update"], payload: AdminOrganizationSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.update: Set the organization's hard spend limit per month in USD, replacing any existing one."""
     @overload
-    def call(self, name: Literal["admin.organization.spend_limit.delete"], payload: AdminOrganizationSpendLimitDeletePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.spend_limit.delete"], payload: AdminOrganizationSpendLimitDeletePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.delete: Remove the hard spend limit from the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.list: List the organization's projects, optionally including archived ones."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.create"], payload: AdminOrganizationProjectsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.create"], payload: AdminOrganizationProjectsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.create: Create a project in the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.retrieve"], payload: AdminOrganizationProjectsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.retrieve"], payload: AdminOrganizationProjectsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.retrieve: Get a project of the organization by id."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.update"], payload: AdminOrganizationProjectsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.update"], payload: AdminOrganizationProjectsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.update: Change a project's name or external key id."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.list: List the API keys of a project (keys of its users and service accounts)."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.api_keys.retrieve"], payload: AdminOrganizationProjectsApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.api_keys.retrieve"], payload: AdminOrganizationProjectsApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.retrieve: Get one API key of a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.api_keys.delete"], payload: AdminOrganizationProjectsApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.api_keys.delete"], payload: AdminOrganizationProjectsApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.delete: Delete an API key from a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.archive"], payload: AdminOrganizationProjectsArchivePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.archive"], payload: AdminOrganizationProjectsArchivePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.archive: Archive a project; an archived project can no longer be used or changed."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.list: List the certificates of a project and whether each one is active in it."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.certificates.activate"], payload: AdminOrganizationProjectsCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.certificates.activate"], payload: AdminOrganizationProjectsCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.activate: Activate organization certificates, by id, for one project only."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.certificates.deactivate"], payload: AdminOrganizationProjectsCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.certificates.deactivate"], payload: AdminOrganizationProjectsCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.deactivate: Deactivate certificates, by id, for one project only."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.data_retention.retrieve"], payload: AdminOrganizationProjectsDataRetentionRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.data_retention.retrieve"], payload: AdminOrganizationProjectsDataRetentionRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.data_retention.retrieve: Get a project's data retention setting."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.data_retention.update"], payload: AdminOrganizationProjectsDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.data_retention.update"], payload: AdminOrganizationProjectsDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.data_retention.update: Change a project's data retention type, or make it follow the organization default."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.list: List the organization groups that were given access to a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.create"], payload: AdminOrganizationProjectsGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.create"], payload: AdminOrganizationProjectsGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.create: Give an organization group access to a project, with a project role."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.retrieve"], payload: AdminOrganizationProjectsGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.retrieve"], payload: AdminOrganizationProjectsGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.retrieve: Get a group that has access to a project; group_type picks a group or a tenant group."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.delete"], payload: AdminOrganizationProjectsGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.delete"], payload: AdminOrganizationProjectsGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.delete: Remove a group from a project, ending its access."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.retrieve"], payload: AdminOrganizationProjectsHostedToolPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.retrieve"], payload: AdminOrganizationProjectsHostedToolPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.hosted_tool_permissions.retrieve: Get which hosted tools (file search, web search, image generation, MCP, code interpreter) a project may use."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.update"], payload: AdminOrganizationProjectsHostedToolPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.update"], payload: AdminOrganizationProjectsHostedToolPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.hosted_tool_permissions.update: Allow or block hosted tools (file search, web search, image generation, MCP, ...) for a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.model_permissions.retrieve"], payload: AdminOrganizationProjectsModelPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.model_permissions.retrieve"], payload: AdminOrganizationProjectsModelPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.retrieve: Get a project's model permissions (an allow list or a deny list of models)."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.model_permissions.update"], payload: AdminOrganizationProjectsModelPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.model_permissions.update"], payload: AdminOrganizationProjectsModelPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.update: Set a project's model permissions as an allow list or a deny list of model ids."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.delete: Remove a project's model allow list or deny list."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.rate_limits.list_rate_limits: List a project's rate limits, one entry per model."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.rate_limits.update_rate_limit: Change one of a project's per-model rate limits (requests, tokens, images or audio per minute or day)."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.list: List the service accounts of a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.create"], payload: AdminOrganizationProjectsServiceAccountsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.create"], payload: AdminOrganizationProjectsServiceAccountsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.create: Create a service account in a project; by default the answer includes a new API key for it."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.retrieve"], payload: AdminOrganizationProjectsServiceAccountsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.retrieve"], payload: AdminOrganizationProjectsServiceAccountsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.retrieve: Get a service account of a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.update"], payload: AdminOrganizationProjectsServiceAccountsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.update"], payload: AdminOrganizationProjectsServiceAccountsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.update: Rename a project service account or change its role."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.delete"], payload: AdminOrganizationProjectsServiceAccountsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.delete"], payload: AdminOrganizationProjectsServiceAccountsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.delete: Delete a service account from a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.list: List the spend alerts set up for a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_alerts.create"], payload: AdminOrganizationProjectsSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_alerts.create"], payload: AdminOrganizationProjectsSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.create: Create a project spend alert that notifies a channel when the project's spending passes a threshold."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_alerts.retrieve"], payload: AdminOrganizationProjectsSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_alerts.retrieve"], payload: AdminOrganizationProjectsSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.retrieve: Get one of a project's spend alerts by id."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_alerts.update"], payload: AdminOrganizationProjectsSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_alerts.update"], payload: AdminOrganizationProjectsSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.update: Change a project spend alert's threshold, currency, interval or notification channel."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_alerts.delete"], payload: AdminOrganizationProjectsSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_alerts.delete"], payload: AdminOrganizationProjectsSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.delete: Delete one of a project's spend alerts."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.list: List the members of a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.create"], payload: AdminOrganizationProjectsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.create"], payload: AdminOrganizationProjectsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.create: Add an organization member to a project with a project role (by user id or email)."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.retrieve"], payload: AdminOrganizationProjectsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.retrieve"], payload: AdminOrganizationProjectsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.retrieve: Get a member of a project, with their project role."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.update"], payload: AdminOrganizationProjectsUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.update"], payload: AdminOrganizationProjectsUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.update: Change a member's role in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.delete: Remove a member from a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.list: List a group's project roles in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.create: Give a group a project role in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.retrieve: Get one of a group's project roles in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.delete: Revoke a group's project role in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.list: List the roles available in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.create: Create a custom project role with a name and permissions."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.retrieve: Get a project role by id."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.update: Change a project role's name, description or permissions."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.delete: Delete a project's custom role."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.list: List a user's project roles in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.create: Give a user a project role in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.retrieve: Get one of a user's project roles in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.delete: Revoke a user's project role in a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.retrieve: Show the hard spend limit set for a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_limit.update"], payload: AdminOrganizationProjectsSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_limit.update"], payload: AdminOrganizationProjectsSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.update: Set a project's hard spend limit per month in USD, replacing any existing one."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.spend_limit.delete"], payload: AdminOrganizationProjectsSpendLimitDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.spend_limit.delete"], payload: AdminOrganizationProjectsSpendLimitDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.delete: Remove the hard spend limit from a project."""
     @overload
-    def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.api_keys.create: Create another API key for a project service account, optionally with scopes."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.costs: Report the organization's costs in time buckets, optionally grouped by project, line item or API key."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.audio_speeches: Report the organization's text-to-speech (audio speeches) usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.audio_transcriptions: Report the organization's audio transcription usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.code_interpreter_sessions: Report the organization's code interpreter session usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.completions: Report the organization's completions token usage in time buckets, optionally only batch or non-batch."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.embeddings: Report the organization's embeddings usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.file_search_calls: Report the organization's file search tool calls in time buckets, optionally per vector store."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.images: Report the organization's image usage in time buckets, optionally filtered by source and size."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.moderations: Report the organization's moderations usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.vector_stores: Report the organization's vector store storage usage in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.web_search_calls: Report the organization's web search tool calls in time buckets."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.list: List the organization's groups."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.create"], payload: AdminOrganizationGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.create"], payload: AdminOrganizationGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.create: Create an organization group with the given name."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.retrieve"], payload: AdminOrganizationGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.retrieve"], payload: AdminOrganizationGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.retrieve: Get an organization group by id."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.update"], payload: AdminOrganizationGroupsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.update"], payload: AdminOrganizationGroupsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.update: Rename an organization group."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.delete"], payload: AdminOrganizationGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.delete"], payload: AdminOrganizationGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.delete: Delete an organization group."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.list: List a group's organization roles."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.roles.create"], payload: AdminOrganizationGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.roles.create"], payload: AdminOrganizationGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.create: Give a group an organization role."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.roles.retrieve"], payload: AdminOrganizationGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.roles.retrieve"], payload: AdminOrganizationGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.retrieve: Get one of a group's organization roles."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.roles.delete"], payload: AdminOrganizationGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.roles.delete"], payload: AdminOrganizationGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.delete: Revoke a group's organization role."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.list: List the members of an organization group."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.users.create"], payload: AdminOrganizationGroupsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.users.create"], payload: AdminOrganizationGroupsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.create: Make an organization user a member of a group."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.users.retrieve"], payload: AdminOrganizationGroupsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.users.retrieve"], payload: AdminOrganizationGroupsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.retrieve: Get one member of an organization group."""
     @overload
-    def call(self, name: Literal["admin.organization.groups.users.delete"], payload: AdminOrganizationGroupsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.groups.users.delete"], payload: AdminOrganizationGroupsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.delete: Take a user out of an organization group."""
     @overload
-    def call(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.list: List the invitations sent to join the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.invites.create"], payload: AdminOrganizationInvitesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.invites.create"], payload: AdminOrganizationInvitesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.create: Invite someone to the organization by email, with an organization role and optional project roles."""
     @overload
-    def call(self, name: Literal["admin.organization.invites.retrieve"], payload: AdminOrganizationInvitesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.invites.retrieve"], payload: AdminOrganizationInvitesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.retrieve: Get an organization invite by id."""
     @overload
-    def call(self, name: Literal["admin.organization.invites.delete"], payload: AdminOrganizationInvitesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.invites.delete"], payload: AdminOrganizationInvitesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.delete: Delete an organization invite that has not been accepted yet."""
     @overload
-    def call(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.list: List the roles available in the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.roles.create"], payload: AdminOrganizationRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.roles.create"], payload: AdminOrganizationRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.create: Create a custom organization role with a name and permissions."""
     @overload
-    def call(self, name: Literal["admin.organization.roles.retrieve"], payload: AdminOrganizationRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.roles.retrieve"], payload: AdminOrganizationRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.retrieve: Get an organization role by id."""
     @overload
-    def call(self, name: Literal["admin.organization.roles.update"], payload: AdminOrganizationRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.roles.update"], payload: AdminOrganizationRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.update: Change an organization role's name, description or permissions."""
     @overload
-    def call(self, name: Literal["admin.organization.roles.delete"], payload: AdminOrganizationRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.roles.delete"], payload: AdminOrganizationRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.delete: Delete one of the organization's custom roles."""
     @overload
-    def call(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.list: List the organization's members, optionally only those with given emails."""
     @overload
-    def call(self, name: Literal["admin.organization.users.retrieve"], payload: AdminOrganizationUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.retrieve"], payload: AdminOrganizationUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.retrieve: Get an organization member by user id."""
     @overload
-    def call(self, name: Literal["admin.organization.users.update"], payload: AdminOrganizationUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.update"], payload: AdminOrganizationUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.update: Change an organization member's role or profile details."""
     @overload
-    def call(self, name: Literal["admin.organization.users.delete"], payload: AdminOrganizationUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.delete"], payload: AdminOrganizationUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.delete: Remove a member from the organization."""
     @overload
-    def call(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.list: List a user's organization roles."""
     @overload
-    def call(self, name: Literal["admin.organization.users.roles.create"], payload: AdminOrganizationUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.roles.create"], payload: AdminOrganizationUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.create: Give a user an organization role."""
     @overload
-    def call(self, name: Literal["admin.organization.users.roles.retrieve"], payload: AdminOrganizationUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.roles.retrieve"], payload: AdminOrganizationUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.retrieve: Get one of a user's organization roles."""
     @overload
-    def call(self, name: Literal["admin.organization.users.roles.delete"], payload: AdminOrganizationUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["admin.organization.users.roles.delete"], payload: AdminOrganizationUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.delete: Revoke a user's organization role."""
     @overload
-    def call(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.list: List the consent recordings on file for creating custom voices."""
     @overload
-    def call(self, name: Literal["audio.voice_consents.create"], payload: AudioVoiceConsentsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voice_consents.create"], payload: AudioVoiceConsentsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.create: Upload a speaker's consent recording, needed before creating a custom voice."""
     @overload
-    def call(self, name: Literal["audio.voice_consents.retrieve"], payload: AudioVoiceConsentsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voice_consents.retrieve"], payload: AudioVoiceConsentsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.retrieve: Get the details of a voice consent recording."""
     @overload
-    def call(self, name: Literal["audio.voice_consents.update"], payload: AudioVoiceConsentsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voice_consents.update"], payload: AudioVoiceConsentsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.update: Rename a voice consent; the recording itself stays the same."""
     @overload
-    def call(self, name: Literal["audio.voice_consents.delete"], payload: AudioVoiceConsentsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voice_consents.delete"], payload: AudioVoiceConsentsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.delete: Delete an uploaded voice consent."""
     @overload
-    def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voices.create: Create a custom voice from an audio sample and an uploaded consent recording."""
     @overload
-    def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """chat.completions.stream: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""
     @overload
-    def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.parse: Ask for a chat completion and read its JSON reply (response_format json_schema) back as parsed data."""
     @overload
-    def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.sessions.cancel: Cancel an active ChatKit session."""
     @overload
-    def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.sessions.create: Create a ChatKit session for a workflow and user; the answer carries its client secret."""
     @overload
-    def call(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.list_items: List the items of a ChatKit thread."""
     @overload
-    def call(self, name: Literal["beta.chatkit.threads.retrieve"], payload: BetaChatkitThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.threads.retrieve"], payload: BetaChatkitThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.retrieve: Get a ChatKit thread."""
     @overload
-    def call(self, name: Literal["beta.chatkit.threads.delete"], payload: BetaChatkitThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.threads.delete"], payload: BetaChatkitThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.delete: Delete a ChatKit thread, including its items."""
     @overload
-    def call(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.list: List ChatKit threads, optionally for one user."""
     @overload
-    def call(self, name: Literal["completions.create"], payload: CompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["completions.create"], payload: CompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    def call(self, name: Literal["completions.create"], payload: CompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["completions.create"], payload: CompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    def call(self, name: Literal["completions.create"], payload: CompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["completions.create"], payload: CompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """content_provenance_checks.create: Test an uploaded image or audio file for OpenAI content provenance marks."""
     @overload
-    def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.wait_for_processing: Re-read an uploaded file until it is processed, in error or deleted (every 5 s, for up to 30 minutes by default)."""
     @overload
-    def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.alpha.graders.run: Run a grader on a model sample and get its score (alpha)."""
     @overload
-    def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.alpha.graders.validate: Check that a grader definition is valid (alpha)."""
     @overload
-    def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.list: List the projects a fine-tuned model checkpoint is shared with (admin API key)."""
     @overload
-    def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.create: Share a fine-tuned model checkpoint with projects (admin API key)."""
     @overload
-    def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.delete: Stop sharing a fine-tuned model checkpoint with a project (admin API key)."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.pause: Pause a running fine-tuning job."""
     @overload
-    def call(self, name: Literal["fine_tuning.jobs.resume"], payload: FineTuningJobsResumePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["fine_tuning.jobs.resume"], payload: FineTuningJobsResumePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.resume: Resume a paused fine-tuning job."""
     @overload
-    def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> TextResult: ...
+    def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> TextResult:
+        """realtime.calls.create: Start a Realtime call over WebRTC; send an SDP offer, get back the SDP answer."""
     @overload
-    def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.realtime.sessions.create: Create a Realtime session and get an ephemeral token for a client app."""
     @overload
-    def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.realtime.transcription_sessions.create: Create a Realtime transcription session and get an ephemeral token for a client app."""
     @overload
-    def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """realtime.translations.client_secrets.create: Create a short-lived client secret for a Realtime translation session."""
     @overload
-    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream: ...
+    def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.delete"], payload: BetaResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.delete"], payload: BetaResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.delete: Delete a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.cancel"], payload: BetaResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.cancel"], payload: BetaResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.cancel: Stop a background response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.compact"], payload: BetaResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.compact"], payload: BetaResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.compact: Compact a conversation into an item list via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.input_items.list: List a response's input items via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.input_tokens.count: Count a request's input tokens via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> Stream:
+        """responses.stream: Ask for a response and receive its events as a stream; with response_id, replay a stored response's events instead."""
     @overload
-    def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.parse: Ask for a response and read its JSON output (text.format json_schema) back as parsed data."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.create_and_poll: Start a run, then poll it until it needs action or reaches a final state."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.poll: Re-read a run until it needs action or reaches a final state."""
     @overload
-    def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create_and_run_poll: Create a thread and start a run on it, then poll the run until it needs action or reaches a final state."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.submit_tool_outputs_and_poll: Send the tool outputs a run asked for, then poll the run until it needs action again or reaches a final state."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.runs.stream: Start a run and receive its events as a stream (the run create call with stream true)."""
     @overload
-    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.runs.submit_tool_outputs_stream: Send the tool outputs a run asked for and receive the rest of the run as a stream of events."""
     @overload
-    def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> Stream: ...
+    def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> Stream:
+        """beta.threads.create_and_run_stream: Create a thread, start a run on it and receive the run's events as a stream."""
     @overload
-    def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.create_and_poll: Create a file batch, then poll it until it is completed, failed or cancelled."""
     @overload
-    def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.poll: Re-read a file batch until none of its files is still in progress."""
     @overload
-    def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.update: Change the attributes of a file in a vector store."""
     @overload
-    def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.content: Get the parsed text content of a file in a vector store."""
     @overload
-    def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.create_and_poll: Attach a file to a vector store, then poll it until it is completed, failed or cancelled."""
     @overload
-    def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.poll: Re-read a file of a vector store until it is no longer in progress (completed, failed or cancelled)."""
     @overload
-    def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.upload: Upload a local file with purpose assistants, then attach it to a vector store without waiting."""
     @overload
-    def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.upload_and_poll: Upload a local file with purpose assistants, attach it to a vector store, then poll until it is processed."""
     @overload
-    def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.search: Search one vector store for chunks relevant to a query, with optional attribute filters."""
     @overload
-    def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create_character: Create a character from an uploaded video, for use in later videos."""
     @overload
-    def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.get_character: Get a video character."""
     @overload
-    def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.edit: Start a job that edits an existing or uploaded video from a prompt."""
     @overload
-    def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.extend: Start a job that extends a completed video by some seconds, guided by a prompt."""
     @overload
-    def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.poll: Re-read a video job until it is no longer queued or in progress (completed or failed)."""
     @overload
-    def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create_and_poll: Start a video job, then poll it until it is completed or failed."""
     @overload  # type: ignore[override]
-    def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.assistants.list: List the assistants."""
     @overload
-    def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """batches.list: List the batches you have created."""
     @overload
-    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """containers.files.list: List the files in a container."""
     @overload
-    def paginate(self, name: Literal["containers.list", "listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["containers.list", "listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    def paginate(self, name: Literal["conversations.items.list", "listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["conversations.items.list", "listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    def paginate(self, name: Literal["evals.list", "listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["evals.list", "listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """evals.list: List the evals of the project."""
     @overload
-    def paginate(self, name: Literal["evals.runs.list", "listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["evals.runs.list", "listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    def paginate(self, name: Literal["evals.runs.output_items.list", "listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["evals.runs.output_items.list", "listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    def paginate(self, name: Literal["files.list", "listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["files.list", "listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.list", "listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.list", "listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.checkpoints.list", "listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.checkpoints.list", "listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.list_events", "listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.list_events", "listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    def paginate(self, name: Literal["beta.threads.messages.list", "listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.messages.list", "listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    def paginate(self, name: Literal["models.list", "listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["models.list", "listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """models.list: List the models available to you."""
     @overload
-    def paginate(self, name: Literal["responses.input_items.list", "listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["responses.input_items.list", "listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    def paginate(self, name: Literal["beta.threads.runs.list", "listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.runs.list", "listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    def paginate(self, name: Literal["beta.threads.runs.steps.list", "listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.runs.steps.list", "listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    def paginate(self, name: Literal["skills.list", "listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["skills.list", "listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """skills.list: List the project's skills."""
     @overload
-    def paginate(self, name: Literal["skills.versions.list", "listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["skills.versions.list", "listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    def paginate(self, name: Literal["vector_stores.file_batches.list_files", "listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.file_batches.list_files", "listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    def paginate(self, name: Literal["vector_stores.files.list", "listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.list", "listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    def paginate(self, name: Literal["vector_stores.list", "listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.list", "listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """vector_stores.list: List the vector stores."""
     @overload
-    def paginate(self, name: Literal["videos.list", "listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["videos.list", "listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """videos.list: List the project's videos."""
     @overload
-    def paginate(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.admin_api_keys.list: List the admin API keys that belong to the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.audit_logs.list: List the organization's audit log events, filterable by time, project, event type, actor or resource."""
     @overload
-    def paginate(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.certificates.list: List the certificates uploaded to the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.spend_alerts.list: List the spend alerts set up for the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.list: List the organization's projects, optionally including archived ones."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.api_keys.list: List the API keys of a project (keys of its users and service accounts)."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.certificates.list: List the certificates of a project and whether each one is active in it."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.groups.list: List the organization groups that were given access to a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.rate_limits.list_rate_limits: List a project's rate limits, one entry per model."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.service_accounts.list: List the service accounts of a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.spend_alerts.list: List the spend alerts set up for a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.users.list: List the members of a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.groups.roles.list: List a group's project roles in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.roles.list: List the roles available in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.projects.users.roles.list: List a user's project roles in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.costs: Report the organization's costs in time buckets, optionally grouped by project, line item or API key."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.audio_speeches: Report the organization's text-to-speech (audio speeches) usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.audio_transcriptions: Report the organization's audio transcription usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.code_interpreter_sessions: Report the organization's code interpreter session usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.completions: Report the organization's completions token usage in time buckets, optionally only batch or non-batch."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.embeddings: Report the organization's embeddings usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.file_search_calls: Report the organization's file search tool calls in time buckets, optionally per vector store."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.images: Report the organization's image usage in time buckets, optionally filtered by source and size."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.moderations: Report the organization's moderations usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.vector_stores: Report the organization's vector store storage usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.usage.web_search_calls: Report the organization's web search tool calls in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.groups.list: List the organization's groups."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.groups.roles.list: List a group's organization roles."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.groups.users.list: List the members of an organization group."""
     @overload
-    def paginate(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.invites.list: List the invitations sent to join the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.roles.list: List the roles available in the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.users.list: List the organization's members, optionally only those with given emails."""
     @overload
-    def paginate(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """admin.organization.users.roles.list: List a user's organization roles."""
     @overload
-    def paginate(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """audio.voice_consents.list: List the consent recordings on file for creating custom voices."""
     @overload
-    def paginate(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.chatkit.threads.list_items: List the items of a ChatKit thread."""
     @overload
-    def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.chatkit.threads.list: List ChatKit threads, optionally for one user."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """fine_tuning.checkpoints.permissions.list: List the projects a fine-tuned model checkpoint is shared with (admin API key)."""
     @overload
-    def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """beta.responses.input_items.list: List a response's input items via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> Iterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> Iterator[Any]:
+        """vector_stores.files.content: Get the parsed text content of a file in a vector store."""
 
 
 class AsyncClient(_AsyncClient):
     async def __aenter__(self) -> Self: ...
     @overload  # type: ignore[override]
-    async def call(self, name: Literal["beta.assistants.list"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.assistants.list"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.list: List the assistants."""
     @overload
-    async def call(self, name: Literal["listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.assistants.list: List the assistants."""
     @overload
-    async def call(self, name: Literal["beta.assistants.create", "createAssistant"], payload: BetaAssistantsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.assistants.create", "createAssistant"], payload: BetaAssistantsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.create: Create an assistant from a model, instructions and tools."""
     @overload
-    async def call(self, name: Literal["beta.assistants.retrieve", "getAssistant"], payload: BetaAssistantsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.assistants.retrieve", "getAssistant"], payload: BetaAssistantsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.retrieve: Get an assistant."""
     @overload
-    async def call(self, name: Literal["beta.assistants.update", "modifyAssistant"], payload: BetaAssistantsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.assistants.update", "modifyAssistant"], payload: BetaAssistantsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.update: Change an assistant's model, instructions, tools or metadata."""
     @overload
-    async def call(self, name: Literal["beta.assistants.delete", "deleteAssistant"], payload: BetaAssistantsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.assistants.delete", "deleteAssistant"], payload: BetaAssistantsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.assistants.delete: Permanently delete an assistant."""
     @overload
-    async def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """audio.speech.create: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     @overload
-    async def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["audio.speech.create", "createSpeech"], payload: AudioSpeechCreatePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """audio.speech.create: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     @overload
-    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.translations.create: Translate the speech in an audio file into English text."""
     @overload
-    async def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.list: List the batches you have created."""
     @overload
-    async def call(self, name: Literal["listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """batches.list: List the batches you have created."""
     @overload
-    async def call(self, name: Literal["batches.create", "createBatch"], payload: BatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["batches.create", "createBatch"], payload: BatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.create: Start a batch that runs the requests of an uploaded JSONL file asynchronously."""
     @overload
-    async def call(self, name: Literal["batches.retrieve", "retrieveBatch"], payload: BatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["batches.retrieve", "retrieveBatch"], payload: BatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.retrieve: Get a batch and its status."""
     @overload
-    async def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["batches.cancel", "cancelBatch"], payload: BatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.cancel: Cancel a batch in progress; results finished so far stay available."""
     @overload
-    async def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.list", "beta.chat.completions.list"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    async def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["chat.completions.create", "beta.chat.completions.create", "createChatCompletion"], payload: ChatCompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """chat.completions.create: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     @overload
-    async def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.retrieve", "beta.chat.completions.retrieve", "getChatCompletion"], payload: ChatCompletionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.retrieve: Get a stored chat completion."""
     @overload
-    async def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.update", "beta.chat.completions.update", "updateChatCompletion"], payload: ChatCompletionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.update: Change the metadata of a stored chat completion."""
     @overload
-    async def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.delete", "beta.chat.completions.delete", "deleteChatCompletion"], payload: ChatCompletionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.delete: Delete a stored chat completion."""
     @overload
-    async def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    async def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    async def call(self, name: Literal["containers.files.list"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.files.list"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.list: List the files in a container."""
     @overload
-    async def call(self, name: Literal["listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """containers.files.list: List the files in a container."""
     @overload
-    async def call(self, name: Literal["containers.files.create", "addContainerFile"], payload: ContainersFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.files.create", "addContainerFile"], payload: ContainersFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.create: Add a file to a container, by upload or by an existing file id."""
     @overload
-    async def call(self, name: Literal["containers.files.retrieve", "retrieveContainerFile"], payload: ContainersFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.files.retrieve", "retrieveContainerFile"], payload: ContainersFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.retrieve: Get the metadata of a file in a container."""
     @overload
-    async def call(self, name: Literal["containers.files.delete", "deleteContainerFile"], payload: ContainersFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.files.delete", "deleteContainerFile"], payload: ContainersFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.files.delete: Delete a file from a container."""
     @overload
-    async def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """containers.files.content.retrieve: Download the bytes of a file in a container."""
     @overload
-    async def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["containers.files.content.retrieve", "downloadContainerFileContent"], payload: ContainersFilesContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """containers.files.content.retrieve: Download the bytes of a file in a container."""
     @overload
-    async def call(self, name: Literal["containers.list"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.list"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    async def call(self, name: Literal["listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    async def call(self, name: Literal["containers.create", "createContainer"], payload: ContainersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.create", "createContainer"], payload: ContainersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.create: Create a code interpreter container, optionally with files, skills and an expiry."""
     @overload
-    async def call(self, name: Literal["containers.retrieve", "retrieveContainer"], payload: ContainersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.retrieve", "retrieveContainer"], payload: ContainersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.retrieve: Get a container."""
     @overload
-    async def call(self, name: Literal["containers.delete", "deleteContainer"], payload: ContainersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["containers.delete", "deleteContainer"], payload: ContainersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """containers.delete: Delete a code interpreter container."""
     @overload
-    async def call(self, name: Literal["conversations.items.list"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.items.list"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    async def call(self, name: Literal["listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    async def call(self, name: Literal["conversations.items.create", "createConversationItem"], payload: ConversationsItemsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.items.create", "createConversationItem"], payload: ConversationsItemsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.create: Append one or more items to a conversation."""
     @overload
-    async def call(self, name: Literal["conversations.items.retrieve", "getConversationItem"], payload: ConversationsItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.items.retrieve", "getConversationItem"], payload: ConversationsItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.retrieve: Get an item of a conversation."""
     @overload
-    async def call(self, name: Literal["conversations.items.delete", "deleteConversationItem"], payload: ConversationsItemsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.items.delete", "deleteConversationItem"], payload: ConversationsItemsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.items.delete: Delete an item from a conversation."""
     @overload
-    async def call(self, name: Literal["conversations.create", "createConversation"], payload: ConversationsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.create", "createConversation"], payload: ConversationsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.create: Create a conversation, optionally with first items and metadata."""
     @overload
-    async def call(self, name: Literal["conversations.retrieve", "getConversation"], payload: ConversationsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.retrieve", "getConversation"], payload: ConversationsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.retrieve: Get a conversation's metadata (not its items)."""
     @overload
-    async def call(self, name: Literal["conversations.update", "modifyConversation"], payload: ConversationsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.update", "modifyConversation"], payload: ConversationsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.update: Change a conversation's metadata."""
     @overload
-    async def call(self, name: Literal["conversations.delete", "deleteConversation"], payload: ConversationsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["conversations.delete", "deleteConversation"], payload: ConversationsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """conversations.delete: Delete a conversation (its items are not deleted)."""
     @overload
-    async def call(self, name: Literal["embeddings.create", "createEmbedding"], payload: EmbeddingsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["embeddings.create", "createEmbedding"], payload: EmbeddingsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """embeddings.create: Turn text or tokens into embedding vectors with an embedding model."""
     @overload
-    async def call(self, name: Literal["evals.list"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.list"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.list: List the evals of the project."""
     @overload
-    async def call(self, name: Literal["listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.list: List the evals of the project."""
     @overload
-    async def call(self, name: Literal["evals.create", "createEval"], payload: EvalsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.create", "createEval"], payload: EvalsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.create: Create an eval from a data source config and testing criteria."""
     @overload
-    async def call(self, name: Literal["evals.retrieve", "getEval"], payload: EvalsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.retrieve", "getEval"], payload: EvalsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.retrieve: Get an eval."""
     @overload
-    async def call(self, name: Literal["evals.update", "modifyEval"], payload: EvalsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.update", "modifyEval"], payload: EvalsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.update: Rename an eval or change its metadata."""
     @overload
-    async def call(self, name: Literal["evals.delete", "deleteEval"], payload: EvalsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.delete", "deleteEval"], payload: EvalsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.delete: Delete an eval."""
     @overload
-    async def call(self, name: Literal["evals.runs.list"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.list"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    async def call(self, name: Literal["listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    async def call(self, name: Literal["evals.runs.create", "createEvalRun"], payload: EvalsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.create", "createEvalRun"], payload: EvalsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.create: Start a run of an eval against a data source."""
     @overload
-    async def call(self, name: Literal["evals.runs.retrieve", "getEvalRun"], payload: EvalsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.retrieve", "getEvalRun"], payload: EvalsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.retrieve: Get a run of an eval."""
     @overload
-    async def call(self, name: Literal["evals.runs.cancel", "cancelEvalRun"], payload: EvalsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.cancel", "cancelEvalRun"], payload: EvalsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.cancel: Cancel an eval run in progress."""
     @overload
-    async def call(self, name: Literal["evals.runs.delete", "deleteEvalRun"], payload: EvalsRunsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.delete", "deleteEvalRun"], payload: EvalsRunsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.delete: Delete a run of an eval."""
     @overload
-    async def call(self, name: Literal["evals.runs.output_items.list"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.output_items.list"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    async def call(self, name: Literal["listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    async def call(self, name: Literal["evals.runs.output_items.retrieve", "getEvalRunOutputItem"], payload: EvalsRunsOutputItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["evals.runs.output_items.retrieve", "getEvalRunOutputItem"], payload: EvalsRunsOutputItemsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """evals.runs.output_items.retrieve: Get one output item of an eval run."""
     @overload
-    async def call(self, name: Literal["files.list"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["files.list"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    async def call(self, name: Literal["listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    async def call(self, name: Literal["files.create", "createFile"], payload: FilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["files.create", "createFile"], payload: FilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.create: Upload a file for a given purpose (fine-tuning, batch, assistants, ...)."""
     @overload
-    async def call(self, name: Literal["files.retrieve", "retrieveFile"], payload: FilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["files.retrieve", "retrieveFile"], payload: FilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.retrieve: Get the metadata of an uploaded file."""
     @overload
-    async def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["files.delete", "deleteFile"], payload: FilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.delete: Delete an uploaded file; it is also removed from vector stores."""
     @overload
-    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """files.content: Download the content of an uploaded file."""
     @overload
-    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["files.content", "files.retrieve_content", "downloadFile"], payload: FilesContentPayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """files.content: Download the content of an uploaded file."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.list"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    async def call(self, name: Literal["listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.create", "createFineTuningJob"], payload: FineTuningJobsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.create", "createFineTuningJob"], payload: FineTuningJobsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.create: Start a fine-tuning job that trains a model on an uploaded training file."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.retrieve", "retrieveFineTuningJob"], payload: FineTuningJobsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.retrieve", "retrieveFineTuningJob"], payload: FineTuningJobsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.retrieve: Get a fine-tuning job and its status."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.cancel", "cancelFineTuningJob"], payload: FineTuningJobsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.cancel", "cancelFineTuningJob"], payload: FineTuningJobsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.cancel: Cancel a fine-tuning job."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.checkpoints.list"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.checkpoints.list"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    async def call(self, name: Literal["listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.list_events"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.list_events"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    async def call(self, name: Literal["listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["images.edit", "createImageEdit"], payload: ImagesEditPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """images.edit: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGenerateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGeneratePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["images.generate", "createImage"], payload: ImagesGeneratePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """images.generate: Generate images from a text prompt; stream true sends partial images."""
     @overload
-    async def call(self, name: Literal["images.create_variation", "createImageVariation"], payload: ImagesCreateVariationPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["images.create_variation", "createImageVariation"], payload: ImagesCreateVariationPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """images.create_variation: Create variations of an image (dall-e-2 only)."""
     @overload
-    async def call(self, name: Literal["beta.threads.messages.list"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.messages.list"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    async def call(self, name: Literal["listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    async def call(self, name: Literal["beta.threads.messages.create", "createMessage"], payload: BetaThreadsMessagesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.messages.create", "createMessage"], payload: BetaThreadsMessagesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.create: Add a message to an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.messages.retrieve", "getMessage"], payload: BetaThreadsMessagesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.messages.retrieve", "getMessage"], payload: BetaThreadsMessagesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.retrieve: Get a message of an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.messages.update", "modifyMessage"], payload: BetaThreadsMessagesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.messages.update", "modifyMessage"], payload: BetaThreadsMessagesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.update: Change the metadata of a message in an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.messages.delete", "deleteMessage"], payload: BetaThreadsMessagesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.messages.delete", "deleteMessage"], payload: BetaThreadsMessagesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.messages.delete: Delete a message from an Assistants thread."""
     @overload
-    async def call(self, name: Literal["models.list"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["models.list"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.list: List the models available to you."""
     @overload
-    async def call(self, name: Literal["listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """models.list: List the models available to you."""
     @overload
-    async def call(self, name: Literal["models.retrieve", "retrieveModel"], payload: ModelsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["models.retrieve", "retrieveModel"], payload: ModelsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.retrieve: Get the details of a model."""
     @overload
-    async def call(self, name: Literal["models.delete", "deleteModel"], payload: ModelsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["models.delete", "deleteModel"], payload: ModelsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """models.delete: Delete a fine-tuned model (needs the organization Owner role)."""
     @overload
-    async def call(self, name: Literal["moderations.create", "createModeration"], payload: ModerationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["moderations.create", "createModeration"], payload: ModerationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """moderations.create: Check text or images for harmful content; answers per-category flags and scores."""
     @overload
-    async def call(self, name: Literal["realtime.calls.accept", "acceptRealtimeCall"], payload: RealtimeCallsAcceptPayload, **options: Unpack[CallOptions]) -> None: ...
+    async def call(self, name: Literal["realtime.calls.accept", "acceptRealtimeCall"], payload: RealtimeCallsAcceptPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.accept: Accept an incoming SIP call and set up its Realtime session."""
     @overload
-    async def call(self, name: Literal["realtime.calls.hangup", "hangupRealtimeCall"], payload: RealtimeCallsHangupPayload, **options: Unpack[CallOptions]) -> None: ...
+    async def call(self, name: Literal["realtime.calls.hangup", "hangupRealtimeCall"], payload: RealtimeCallsHangupPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.hangup: End an active Realtime call (SIP or WebRTC)."""
     @overload
-    async def call(self, name: Literal["realtime.calls.refer", "referRealtimeCall"], payload: RealtimeCallsReferPayload, **options: Unpack[CallOptions]) -> None: ...
+    async def call(self, name: Literal["realtime.calls.refer", "referRealtimeCall"], payload: RealtimeCallsReferPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.refer: Hand an active SIP call over to another SIP destination (REFER)."""
     @overload
-    async def call(self, name: Literal["realtime.calls.reject", "rejectRealtimeCall"], payload: RealtimeCallsRejectPayload, **options: Unpack[CallOptions]) -> None: ...
+    async def call(self, name: Literal["realtime.calls.reject", "rejectRealtimeCall"], payload: RealtimeCallsRejectPayload, **options: Unpack[CallOptions]) -> None:
+        """realtime.calls.reject: Decline an incoming SIP call, optionally with a SIP status code."""
     @overload
-    async def call(self, name: Literal["realtime.client_secrets.create", "createRealtimeClientSecret"], payload: RealtimeClientSecretsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["realtime.client_secrets.create", "createRealtimeClientSecret"], payload: RealtimeClientSecretsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """realtime.client_secrets.create: Create a short-lived Realtime client secret with its session configuration."""
     @overload
-    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["responses.create", "createModelResponse"], payload: ResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """responses.create: Ask a model for a response; set stream to true to receive server-sent events."""
     @overload
-    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["responses.retrieve", "getModelResponse"], payload: ResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """responses.retrieve: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     @overload
-    async def call(self, name: Literal["responses.delete", "deleteModelResponse"], payload: ResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.delete", "deleteModelResponse"], payload: ResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.delete: Delete a stored response."""
     @overload
-    async def call(self, name: Literal["responses.cancel", "cancelModelResponse"], payload: ResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.cancel", "cancelModelResponse"], payload: ResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.cancel: Stop a response that runs in the background."""
     @overload
-    async def call(self, name: Literal["responses.compact", "compactModelResponse"], payload: ResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.compact", "compactModelResponse"], payload: ResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.compact: Shrink a long conversation into a compact item list that can start the next turn."""
     @overload
-    async def call(self, name: Literal["responses.input_items.list"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.input_items.list"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    async def call(self, name: Literal["listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    async def call(self, name: Literal["responses.input_tokens.count", "countInputTokens"], payload: ResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.input_tokens.count", "countInputTokens"], payload: ResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.input_tokens.count: Count the input tokens a request would use, without running the model."""
     @overload
-    async def call(self, name: Literal["responses.websocket", "manageModelResponseWebSocket"], payload: ResponsesWebsocketPayload, **options: Unpack[CallOptions]) -> Any: ...
+    async def call(self, name: Literal["responses.websocket", "manageModelResponseWebSocket"], payload: ResponsesWebsocketPayload, **options: Unpack[CallOptions]) -> Any:
+        """responses.websocket: Open, use and close a persistent Responses websocket (websocket mode), held by the client under a connection id."""
     @overload
-    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.create_and_run", "createThreadAndRun"], payload: BetaThreadsCreateAndRunPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """beta.threads.create_and_run: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.list"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.list"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    async def call(self, name: Literal["listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.create", "createRun"], payload: BetaThreadsRunsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """beta.threads.runs.create: Start a run of an assistant on a thread; stream true sends events."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.retrieve", "getRun"], payload: BetaThreadsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.retrieve", "getRun"], payload: BetaThreadsRunsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.retrieve: Get a run of an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.update", "modifyRun"], payload: BetaThreadsRunsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.update", "modifyRun"], payload: BetaThreadsRunsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.update: Change the metadata of a run."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.cancel", "cancelRun"], payload: BetaThreadsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.cancel", "cancelRun"], payload: BetaThreadsRunsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.cancel: Cancel a run of an Assistants thread while it is in progress."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.steps.list"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.steps.list"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    async def call(self, name: Literal["listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.steps.retrieve", "getRunStep"], payload: BetaThreadsRunsStepsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.steps.retrieve", "getRunStep"], payload: BetaThreadsRunsStepsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.steps.retrieve: Get a step of a run."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs", "submitToolOutputsToRun"], payload: BetaThreadsRunsSubmitToolOutputsPayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """beta.threads.runs.submit_tool_outputs: Send tool call results to a run that requires action, so it can continue."""
     @overload
-    async def call(self, name: Literal["skills.list"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.list"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.list: List the project's skills."""
     @overload
-    async def call(self, name: Literal["listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """skills.list: List the project's skills."""
     @overload
-    async def call(self, name: Literal["skills.create", "createSkill"], payload: SkillsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.create", "createSkill"], payload: SkillsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.create: Create a skill by uploading its files."""
     @overload
-    async def call(self, name: Literal["skills.retrieve", "getSkill"], payload: SkillsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.retrieve", "getSkill"], payload: SkillsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.retrieve: Get a skill."""
     @overload
-    async def call(self, name: Literal["skills.update", "modifySkill"], payload: SkillsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.update", "modifySkill"], payload: SkillsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.update: Set which version of a skill is the default."""
     @overload
-    async def call(self, name: Literal["skills.delete", "deleteSkill"], payload: SkillsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.delete", "deleteSkill"], payload: SkillsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.delete: Delete a skill."""
     @overload
-    async def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """skills.content.retrieve: Download a skill as a zip bundle."""
     @overload
-    async def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["skills.content.retrieve", "getSkillContent"], payload: SkillsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """skills.content.retrieve: Download a skill as a zip bundle."""
     @overload
-    async def call(self, name: Literal["skills.versions.list"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.versions.list"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    async def call(self, name: Literal["listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    async def call(self, name: Literal["skills.versions.create", "createSkillVersion"], payload: SkillsVersionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.versions.create", "createSkillVersion"], payload: SkillsVersionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.create: Upload files as a new version of a skill, optionally making it the default."""
     @overload
-    async def call(self, name: Literal["skills.versions.retrieve", "getSkillVersion"], payload: SkillsVersionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.versions.retrieve", "getSkillVersion"], payload: SkillsVersionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.retrieve: Get one version of a skill."""
     @overload
-    async def call(self, name: Literal["skills.versions.delete", "deleteSkillVersion"], payload: SkillsVersionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["skills.versions.delete", "deleteSkillVersion"], payload: SkillsVersionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """skills.versions.delete: Delete a version of a skill."""
     @overload
-    async def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """skills.versions.content.retrieve: Download one version of a skill as a zip bundle."""
     @overload
-    async def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["skills.versions.content.retrieve", "getSkillVersionContent"], payload: SkillsVersionsContentRetrievePayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """skills.versions.content.retrieve: Download one version of a skill as a zip bundle."""
     @overload
-    async def call(self, name: Literal["beta.threads.create", "createThread"], payload: BetaThreadsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.create", "createThread"], payload: BetaThreadsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create: Create an Assistants thread, optionally with first messages."""
     @overload
-    async def call(self, name: Literal["beta.threads.retrieve", "getThread"], payload: BetaThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.retrieve", "getThread"], payload: BetaThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.retrieve: Get an Assistants thread."""
     @overload
-    async def call(self, name: Literal["beta.threads.update", "modifyThread"], payload: BetaThreadsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.update", "modifyThread"], payload: BetaThreadsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.update: Change an Assistants thread's tool resources or metadata."""
     @overload
-    async def call(self, name: Literal["beta.threads.delete", "deleteThread"], payload: BetaThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.delete", "deleteThread"], payload: BetaThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.delete: Delete an Assistants thread."""
     @overload
-    async def call(self, name: Literal["uploads.create", "createUpload"], payload: UploadsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["uploads.create", "createUpload"], payload: UploadsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.create: Start an Upload for a large file that you then send in parts."""
     @overload
-    async def call(self, name: Literal["uploads.cancel", "cancelUpload"], payload: UploadsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["uploads.cancel", "cancelUpload"], payload: UploadsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.cancel: Cancel an Upload; no more parts can be added to it."""
     @overload
-    async def call(self, name: Literal["uploads.complete", "completeUpload"], payload: UploadsCompletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["uploads.complete", "completeUpload"], payload: UploadsCompletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.complete: Finish an Upload by giving its part ids in order; the answer holds the resulting File."""
     @overload
-    async def call(self, name: Literal["uploads.parts.create", "addUploadPart"], payload: UploadsPartsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["uploads.parts.create", "addUploadPart"], payload: UploadsPartsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.parts.create: Add a chunk of bytes (a part) to an Upload."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.create", "createVectorStoreFileBatch"], payload: VectorStoresFileBatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.create", "createVectorStoreFileBatch"], payload: VectorStoresFileBatchesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.create: Attach many files to a vector store at once, as one batch."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.retrieve", "retrieveVectorStoreFileBatch"], payload: VectorStoresFileBatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.retrieve", "retrieveVectorStoreFileBatch"], payload: VectorStoresFileBatchesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.retrieve: Get a vector store file batch and its file counts."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.cancel", "cancelVectorStoreFileBatch"], payload: VectorStoresFileBatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.cancel", "cancelVectorStoreFileBatch"], payload: VectorStoresFileBatchesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.cancel: Cancel the processing of a vector store file batch."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.list_files"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.list_files"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    async def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.upload_and_poll", "uploadAndPollVectorStoreFileBatch"], payload: VectorStoresFileBatchesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.upload_and_poll: Upload local files, add them with any existing file ids as one batch, and poll it until done."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.list"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    async def call(self, name: Literal["listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.create", "createVectorStoreFile"], payload: VectorStoresFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.create", "createVectorStoreFile"], payload: VectorStoresFilesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.create: Attach an uploaded file to a vector store."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.retrieve", "retrieveVectorStoreFile"], payload: VectorStoresFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.retrieve", "retrieveVectorStoreFile"], payload: VectorStoresFilesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.retrieve: Get a file attached to a vector store."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.delete", "deleteVectorStoreFile"], payload: VectorStoresFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.delete", "deleteVectorStoreFile"], payload: VectorStoresFilesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.delete: Detach a file from a vector store; the file itself is kept."""
     @overload
-    async def call(self, name: Literal["vector_stores.list"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.list"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.list: List the vector stores."""
     @overload
-    async def call(self, name: Literal["listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """vector_stores.list: List the vector stores."""
     @overload
-    async def call(self, name: Literal["vector_stores.create", "createVectorStore"], payload: VectorStoresCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.create", "createVectorStore"], payload: VectorStoresCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.create: Create a vector store, optionally with files and an expiry policy."""
     @overload
-    async def call(self, name: Literal["vector_stores.retrieve", "retrieveVectorStore"], payload: VectorStoresRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.retrieve", "retrieveVectorStore"], payload: VectorStoresRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.retrieve: Get a vector store."""
     @overload
-    async def call(self, name: Literal["vector_stores.update", "modifyVectorStore"], payload: VectorStoresUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.update", "modifyVectorStore"], payload: VectorStoresUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.update: Change a vector store's name, expiry policy or metadata."""
     @overload
-    async def call(self, name: Literal["vector_stores.delete", "deleteVectorStore"], payload: VectorStoresDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.delete", "deleteVectorStore"], payload: VectorStoresDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.delete: Permanently delete a vector store."""
     @overload
-    async def call(self, name: Literal["videos.list"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.list"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.list: List the project's videos."""
     @overload
-    async def call(self, name: Literal["listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList: ...
+    async def call(self, name: Literal["listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> JsonList:
+        """videos.list: List the project's videos."""
     @overload
-    async def call(self, name: Literal["videos.create", "createVideo"], payload: VideosCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.create", "createVideo"], payload: VideosCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create: Start generating a video from a prompt, optionally guided by a reference input."""
     @overload
-    async def call(self, name: Literal["videos.retrieve", "getVideo"], payload: VideosRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.retrieve", "getVideo"], payload: VideosRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.retrieve: Get a video's status and metadata."""
     @overload
-    async def call(self, name: Literal["videos.delete", "deleteVideo"], payload: VideosDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.delete", "deleteVideo"], payload: VideosDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.delete: Delete a video and its stored assets."""
     @overload
-    async def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[SaveOptions]) -> SavedFile: ...
+    async def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[SaveOptions]) -> SavedFile:
+        """videos.download_content: Download a video's bytes, or its thumbnail or spritesheet."""
     @overload
-    async def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[CallOptions]) -> BytesResult: ...
+    async def call(self, name: Literal["videos.download_content", "downloadVideoContent"], payload: VideosDownloadContentPayload, **options: Unpack[CallOptions]) -> BytesResult:
+        """videos.download_content: Download a video's bytes, or its thumbnail or spritesheet."""
     @overload
-    async def call(self, name: Literal["videos.remix", "remixVideo"], payload: VideosRemixPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.remix", "remixVideo"], payload: VideosRemixPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.remix: Start a remix of a completed video with a new prompt."""
     @overload
-    async def call(self, name: Literal["webhooks.verify_signature", "verifyWebhookSignature"], payload: WebhooksVerifySignaturePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["webhooks.verify_signature", "verifyWebhookSignature"], payload: WebhooksVerifySignaturePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """webhooks.verify_signature: Check a webhook's signature and timestamp (Standard Webhooks); raises WebhookVerificationError if invalid."""
     @overload
-    async def call(self, name: Literal["webhooks.unwrap", "unwrapWebhookEvent"], payload: WebhooksUnwrapPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["webhooks.unwrap", "unwrapWebhookEvent"], payload: WebhooksUnwrapPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """webhooks.unwrap: Verify a webhook request like verify_signature, then answer its parsed event."""
     @overload
-    async def call(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.list: List the admin API keys that belong to the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.admin_api_keys.create"], payload: AdminOrganizationAdminApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.admin_api_keys.create"], payload: AdminOrganizationAdminApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.create: Create an organization admin API key, for calling the Administration API."""
     @overload
-    async def call(self, name: Literal["admin.organization.admin_api_keys.retrieve"], payload: AdminOrganizationAdminApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.admin_api_keys.retrieve"], payload: AdminOrganizationAdminApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.retrieve: Get one of the organization's admin API keys by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.admin_api_keys.delete"], payload: AdminOrganizationAdminApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.admin_api_keys.delete"], payload: AdminOrganizationAdminApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.admin_api_keys.delete: Delete (revoke) an admin API key of the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.audit_logs.list: List the organization's audit log events, filterable by time, project, event type, actor or resource."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.list: List the certificates uploaded to the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.create"], payload: AdminOrganizationCertificatesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.create"], payload: AdminOrganizationCertificatesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.create: Upload a certificate to the organization; it stays inactive until you activate it."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.activate"], payload: AdminOrganizationCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.activate"], payload: AdminOrganizationCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.activate: Activate uploaded certificates, by id, for the whole organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.deactivate"], payload: AdminOrganizationCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.deactivate"], payload: AdminOrganizationCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.deactivate: Deactivate certificates, by id, for the whole organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.retrieve"], payload: AdminOrganizationCertificatesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.retrieve"], payload: AdminOrganizationCertificatesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.retrieve: Get an organization certificate by id, optionally with its content (include=content)."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.update"], payload: AdminOrganizationCertificatesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.update"], payload: AdminOrganizationCertificatesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.update: Rename an organization certificate; the name is the only field that can change."""
     @overload
-    async def call(self, name: Literal["admin.organization.certificates.delete"], payload: AdminOrganizationCertificatesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.certificates.delete"], payload: AdminOrganizationCertificatesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.certificates.delete: Delete a certificate from the organization; it must first be inactive everywhere."""
     @overload
-    async def call(self, name: Literal["admin.organization.data_retention.retrieve"], payload: AdminOrganizationDataRetentionRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.data_retention.retrieve"], payload: AdminOrganizationDataRetentionRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.data_retention.retrieve: Get the organization's data retention setting."""
     @overload
-    async def call(self, name: Literal["admin.organization.data_retention.update"], payload: AdminOrganizationDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.data_retention.update"], payload: AdminOrganizationDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.data_retention.update: Change the organization's data retention type."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.list: List the spend alerts set up for the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_alerts.create"], payload: AdminOrganizationSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_alerts.create"], payload: AdminOrganizationSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.create: Create an organization spend alert that notifies a channel when spending passes a threshold."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_alerts.retrieve"], payload: AdminOrganizationSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_alerts.retrieve"], payload: AdminOrganizationSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.retrieve: Get one of the organization's spend alerts by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_alerts.update"], payload: AdminOrganizationSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_alerts.update"], payload: AdminOrganizationSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.update: Change an organization spend alert's threshold, currency, interval or notification channel."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_alerts.delete"], payload: AdminOrganizationSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_alerts.delete"], payload: AdminOrganizationSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_alerts.delete: Delete one of the organization's spend alerts."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_limit.retrieve"], payload: AdminOrganizationSpendLimitRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_limit.retrieve"], payload: AdminOrganizationSpendLimitRetrievePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.retrieve: Show the hard spend limit set for the whole organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_limit.update"], payload: AdminOrganizationSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_limit.update"], payload: AdminOrganizationSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.update: Set the organization's hard spend limit per month in USD, replacing any existing one."""
     @overload
-    async def call(self, name: Literal["admin.organization.spend_limit.delete"], payload: AdminOrganizationSpendLimitDeletePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.spend_limit.delete"], payload: AdminOrganizationSpendLimitDeletePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.spend_limit.delete: Remove the hard spend limit from the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.list: List the organization's projects, optionally including archived ones."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.create"], payload: AdminOrganizationProjectsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.create"], payload: AdminOrganizationProjectsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.create: Create a project in the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.retrieve"], payload: AdminOrganizationProjectsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.retrieve"], payload: AdminOrganizationProjectsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.retrieve: Get a project of the organization by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.update"], payload: AdminOrganizationProjectsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.update"], payload: AdminOrganizationProjectsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.update: Change a project's name or external key id."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.list: List the API keys of a project (keys of its users and service accounts)."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.api_keys.retrieve"], payload: AdminOrganizationProjectsApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.api_keys.retrieve"], payload: AdminOrganizationProjectsApiKeysRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.retrieve: Get one API key of a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.api_keys.delete"], payload: AdminOrganizationProjectsApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.api_keys.delete"], payload: AdminOrganizationProjectsApiKeysDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.api_keys.delete: Delete an API key from a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.archive"], payload: AdminOrganizationProjectsArchivePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.archive"], payload: AdminOrganizationProjectsArchivePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.archive: Archive a project; an archived project can no longer be used or changed."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.list: List the certificates of a project and whether each one is active in it."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.certificates.activate"], payload: AdminOrganizationProjectsCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.certificates.activate"], payload: AdminOrganizationProjectsCertificatesActivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.activate: Activate organization certificates, by id, for one project only."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.certificates.deactivate"], payload: AdminOrganizationProjectsCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.certificates.deactivate"], payload: AdminOrganizationProjectsCertificatesDeactivatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.certificates.deactivate: Deactivate certificates, by id, for one project only."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.data_retention.retrieve"], payload: AdminOrganizationProjectsDataRetentionRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.data_retention.retrieve"], payload: AdminOrganizationProjectsDataRetentionRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.data_retention.retrieve: Get a project's data retention setting."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.data_retention.update"], payload: AdminOrganizationProjectsDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.data_retention.update"], payload: AdminOrganizationProjectsDataRetentionUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.data_retention.update: Change a project's data retention type, or make it follow the organization default."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.list: List the organization groups that were given access to a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.create"], payload: AdminOrganizationProjectsGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.create"], payload: AdminOrganizationProjectsGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.create: Give an organization group access to a project, with a project role."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.retrieve"], payload: AdminOrganizationProjectsGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.retrieve"], payload: AdminOrganizationProjectsGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.retrieve: Get a group that has access to a project; group_type picks a group or a tenant group."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.delete"], payload: AdminOrganizationProjectsGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.delete"], payload: AdminOrganizationProjectsGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.delete: Remove a group from a project, ending its access."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.retrieve"], payload: AdminOrganizationProjectsHostedToolPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.retrieve"], payload: AdminOrganizationProjectsHostedToolPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.hosted_tool_permissions.retrieve: Get which hosted tools (file search, web search, image generation, MCP, code interpreter) a project may use."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.update"], payload: AdminOrganizationProjectsHostedToolPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.hosted_tool_permissions.update"], payload: AdminOrganizationProjectsHostedToolPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.hosted_tool_permissions.update: Allow or block hosted tools (file search, web search, image generation, MCP, ...) for a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.model_permissions.retrieve"], payload: AdminOrganizationProjectsModelPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.model_permissions.retrieve"], payload: AdminOrganizationProjectsModelPermissionsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.retrieve: Get a project's model permissions (an allow list or a deny list of models)."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.model_permissions.update"], payload: AdminOrganizationProjectsModelPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.model_permissions.update"], payload: AdminOrganizationProjectsModelPermissionsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.update: Set a project's model permissions as an allow list or a deny list of model ids."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.model_permissions.delete"], payload: AdminOrganizationProjectsModelPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.model_permissions.delete: Remove a project's model allow list or deny list."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.rate_limits.list_rate_limits: List a project's rate limits, one entry per model."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.rate_limits.update_rate_limit", "admin.organization.projects.rate_limits.update"], payload: AdminOrganizationProjectsRateLimitsUpdateRateLimitPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.rate_limits.update_rate_limit: Change one of a project's per-model rate limits (requests, tokens, images or audio per minute or day)."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.list: List the service accounts of a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.create"], payload: AdminOrganizationProjectsServiceAccountsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.create"], payload: AdminOrganizationProjectsServiceAccountsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.create: Create a service account in a project; by default the answer includes a new API key for it."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.retrieve"], payload: AdminOrganizationProjectsServiceAccountsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.retrieve"], payload: AdminOrganizationProjectsServiceAccountsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.retrieve: Get a service account of a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.update"], payload: AdminOrganizationProjectsServiceAccountsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.update"], payload: AdminOrganizationProjectsServiceAccountsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.update: Rename a project service account or change its role."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.delete"], payload: AdminOrganizationProjectsServiceAccountsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.delete"], payload: AdminOrganizationProjectsServiceAccountsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.delete: Delete a service account from a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.list: List the spend alerts set up for a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_alerts.create"], payload: AdminOrganizationProjectsSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_alerts.create"], payload: AdminOrganizationProjectsSpendAlertsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.create: Create a project spend alert that notifies a channel when the project's spending passes a threshold."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_alerts.retrieve"], payload: AdminOrganizationProjectsSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_alerts.retrieve"], payload: AdminOrganizationProjectsSpendAlertsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.retrieve: Get one of a project's spend alerts by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_alerts.update"], payload: AdminOrganizationProjectsSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_alerts.update"], payload: AdminOrganizationProjectsSpendAlertsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.update: Change a project spend alert's threshold, currency, interval or notification channel."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_alerts.delete"], payload: AdminOrganizationProjectsSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_alerts.delete"], payload: AdminOrganizationProjectsSpendAlertsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_alerts.delete: Delete one of a project's spend alerts."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.list: List the members of a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.create"], payload: AdminOrganizationProjectsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.create"], payload: AdminOrganizationProjectsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.create: Add an organization member to a project with a project role (by user id or email)."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.retrieve"], payload: AdminOrganizationProjectsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.retrieve"], payload: AdminOrganizationProjectsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.retrieve: Get a member of a project, with their project role."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.update"], payload: AdminOrganizationProjectsUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.update"], payload: AdminOrganizationProjectsUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.update: Change a member's role in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.delete"], payload: AdminOrganizationProjectsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.delete: Remove a member from a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.list: List a group's project roles in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.create", "admin.projects.groups.roles.create"], payload: AdminOrganizationProjectsGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.create: Give a group a project role in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.retrieve", "admin.projects.groups.roles.retrieve"], payload: AdminOrganizationProjectsGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.retrieve: Get one of a group's project roles in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.groups.roles.delete", "admin.projects.groups.roles.delete"], payload: AdminOrganizationProjectsGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.groups.roles.delete: Revoke a group's project role in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.list: List the roles available in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.create", "admin.projects.roles.create"], payload: AdminOrganizationProjectsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.create: Create a custom project role with a name and permissions."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.retrieve", "admin.projects.roles.retrieve"], payload: AdminOrganizationProjectsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.retrieve: Get a project role by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.update", "admin.projects.roles.update"], payload: AdminOrganizationProjectsRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.update: Change a project role's name, description or permissions."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.roles.delete", "admin.projects.roles.delete"], payload: AdminOrganizationProjectsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.roles.delete: Delete a project's custom role."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.list: List a user's project roles in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.create", "admin.projects.users.roles.create"], payload: AdminOrganizationProjectsUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.create: Give a user a project role in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.retrieve", "admin.projects.users.roles.retrieve"], payload: AdminOrganizationProjectsUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.retrieve: Get one of a user's project roles in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.users.roles.delete", "admin.projects.users.roles.delete"], payload: AdminOrganizationProjectsUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.users.roles.delete: Revoke a user's project role in a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_limit.retrieve"], payload: AdminOrganizationProjectsSpendLimitRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.retrieve: Show the hard spend limit set for a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_limit.update"], payload: AdminOrganizationProjectsSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_limit.update"], payload: AdminOrganizationProjectsSpendLimitUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.update: Set a project's hard spend limit per month in USD, replacing any existing one."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.spend_limit.delete"], payload: AdminOrganizationProjectsSpendLimitDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.spend_limit.delete"], payload: AdminOrganizationProjectsSpendLimitDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.spend_limit.delete: Remove the hard spend limit from a project."""
     @overload
-    async def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.projects.service_accounts.api_keys.create"], payload: AdminOrganizationProjectsServiceAccountsApiKeysCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.projects.service_accounts.api_keys.create: Create another API key for a project service account, optionally with scopes."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.costs: Report the organization's costs in time buckets, optionally grouped by project, line item or API key."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.audio_speeches: Report the organization's text-to-speech (audio speeches) usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.audio_transcriptions: Report the organization's audio transcription usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.code_interpreter_sessions: Report the organization's code interpreter session usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.completions: Report the organization's completions token usage in time buckets, optionally only batch or non-batch."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.embeddings: Report the organization's embeddings usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.file_search_calls: Report the organization's file search tool calls in time buckets, optionally per vector store."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.images: Report the organization's image usage in time buckets, optionally filtered by source and size."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.moderations: Report the organization's moderations usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.vector_stores: Report the organization's vector store storage usage in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.usage.web_search_calls: Report the organization's web search tool calls in time buckets."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.list: List the organization's groups."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.create"], payload: AdminOrganizationGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.create"], payload: AdminOrganizationGroupsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.create: Create an organization group with the given name."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.retrieve"], payload: AdminOrganizationGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.retrieve"], payload: AdminOrganizationGroupsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.retrieve: Get an organization group by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.update"], payload: AdminOrganizationGroupsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.update"], payload: AdminOrganizationGroupsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.update: Rename an organization group."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.delete"], payload: AdminOrganizationGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.delete"], payload: AdminOrganizationGroupsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.delete: Delete an organization group."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.list: List a group's organization roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.roles.create"], payload: AdminOrganizationGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.roles.create"], payload: AdminOrganizationGroupsRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.create: Give a group an organization role."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.roles.retrieve"], payload: AdminOrganizationGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.roles.retrieve"], payload: AdminOrganizationGroupsRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.retrieve: Get one of a group's organization roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.roles.delete"], payload: AdminOrganizationGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.roles.delete"], payload: AdminOrganizationGroupsRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.roles.delete: Revoke a group's organization role."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.list: List the members of an organization group."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.users.create"], payload: AdminOrganizationGroupsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.users.create"], payload: AdminOrganizationGroupsUsersCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.create: Make an organization user a member of a group."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.users.retrieve"], payload: AdminOrganizationGroupsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.users.retrieve"], payload: AdminOrganizationGroupsUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.retrieve: Get one member of an organization group."""
     @overload
-    async def call(self, name: Literal["admin.organization.groups.users.delete"], payload: AdminOrganizationGroupsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.groups.users.delete"], payload: AdminOrganizationGroupsUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.groups.users.delete: Take a user out of an organization group."""
     @overload
-    async def call(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.list: List the invitations sent to join the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.invites.create"], payload: AdminOrganizationInvitesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.invites.create"], payload: AdminOrganizationInvitesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.create: Invite someone to the organization by email, with an organization role and optional project roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.invites.retrieve"], payload: AdminOrganizationInvitesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.invites.retrieve"], payload: AdminOrganizationInvitesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.retrieve: Get an organization invite by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.invites.delete"], payload: AdminOrganizationInvitesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.invites.delete"], payload: AdminOrganizationInvitesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.invites.delete: Delete an organization invite that has not been accepted yet."""
     @overload
-    async def call(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.list: List the roles available in the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.roles.create"], payload: AdminOrganizationRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.roles.create"], payload: AdminOrganizationRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.create: Create a custom organization role with a name and permissions."""
     @overload
-    async def call(self, name: Literal["admin.organization.roles.retrieve"], payload: AdminOrganizationRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.roles.retrieve"], payload: AdminOrganizationRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.retrieve: Get an organization role by id."""
     @overload
-    async def call(self, name: Literal["admin.organization.roles.update"], payload: AdminOrganizationRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.roles.update"], payload: AdminOrganizationRolesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.update: Change an organization role's name, description or permissions."""
     @overload
-    async def call(self, name: Literal["admin.organization.roles.delete"], payload: AdminOrganizationRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.roles.delete"], payload: AdminOrganizationRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.roles.delete: Delete one of the organization's custom roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.list: List the organization's members, optionally only those with given emails."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.retrieve"], payload: AdminOrganizationUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.retrieve"], payload: AdminOrganizationUsersRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.retrieve: Get an organization member by user id."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.update"], payload: AdminOrganizationUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.update"], payload: AdminOrganizationUsersUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.update: Change an organization member's role or profile details."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.delete"], payload: AdminOrganizationUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.delete"], payload: AdminOrganizationUsersDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.delete: Remove a member from the organization."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.list: List a user's organization roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.roles.create"], payload: AdminOrganizationUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.roles.create"], payload: AdminOrganizationUsersRolesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.create: Give a user an organization role."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.roles.retrieve"], payload: AdminOrganizationUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.roles.retrieve"], payload: AdminOrganizationUsersRolesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.retrieve: Get one of a user's organization roles."""
     @overload
-    async def call(self, name: Literal["admin.organization.users.roles.delete"], payload: AdminOrganizationUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["admin.organization.users.roles.delete"], payload: AdminOrganizationUsersRolesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """admin.organization.users.roles.delete: Revoke a user's organization role."""
     @overload
-    async def call(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.list: List the consent recordings on file for creating custom voices."""
     @overload
-    async def call(self, name: Literal["audio.voice_consents.create"], payload: AudioVoiceConsentsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voice_consents.create"], payload: AudioVoiceConsentsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.create: Upload a speaker's consent recording, needed before creating a custom voice."""
     @overload
-    async def call(self, name: Literal["audio.voice_consents.retrieve"], payload: AudioVoiceConsentsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voice_consents.retrieve"], payload: AudioVoiceConsentsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.retrieve: Get the details of a voice consent recording."""
     @overload
-    async def call(self, name: Literal["audio.voice_consents.update"], payload: AudioVoiceConsentsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voice_consents.update"], payload: AudioVoiceConsentsUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.update: Rename a voice consent; the recording itself stays the same."""
     @overload
-    async def call(self, name: Literal["audio.voice_consents.delete"], payload: AudioVoiceConsentsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voice_consents.delete"], payload: AudioVoiceConsentsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voice_consents.delete: Delete an uploaded voice consent."""
     @overload
-    async def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """audio.voices.create: Create a custom voice from an audio sample and an uploaded consent recording."""
     @overload
-    async def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """chat.completions.stream: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""
     @overload
-    async def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["chat.completions.parse", "beta.chat.completions.parse"], payload: ChatCompletionsParsePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """chat.completions.parse: Ask for a chat completion and read its JSON reply (response_format json_schema) back as parsed data."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.sessions.cancel"], payload: BetaChatkitSessionsCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.sessions.cancel: Cancel an active ChatKit session."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.sessions.create"], payload: BetaChatkitSessionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.sessions.create: Create a ChatKit session for a workflow and user; the answer carries its client secret."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.list_items: List the items of a ChatKit thread."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.threads.retrieve"], payload: BetaChatkitThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.threads.retrieve"], payload: BetaChatkitThreadsRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.retrieve: Get a ChatKit thread."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.threads.delete"], payload: BetaChatkitThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.threads.delete"], payload: BetaChatkitThreadsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.delete: Delete a ChatKit thread, including its items."""
     @overload
-    async def call(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.chatkit.threads.list: List ChatKit threads, optionally for one user."""
     @overload
-    async def call(self, name: Literal["completions.create"], payload: CompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["completions.create"], payload: CompletionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    async def call(self, name: Literal["completions.create"], payload: CompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["completions.create"], payload: CompletionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    async def call(self, name: Literal["completions.create"], payload: CompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["completions.create"], payload: CompletionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """completions.create: Continue a text prompt with the legacy completions endpoint; stream true sends chunks."""
     @overload
-    async def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["content_provenance_checks.create"], payload: ContentProvenanceChecksCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """content_provenance_checks.create: Test an uploaded image or audio file for OpenAI content provenance marks."""
     @overload
-    async def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["files.wait_for_processing"], payload: FilesWaitForProcessingPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """files.wait_for_processing: Re-read an uploaded file until it is processed, in error or deleted (every 5 s, for up to 30 minutes by default)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.alpha.graders.run"], payload: FineTuningAlphaGradersRunPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.alpha.graders.run: Run a grader on a model sample and get its score (alpha)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.alpha.graders.validate"], payload: FineTuningAlphaGradersValidatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.alpha.graders.validate: Check that a grader definition is valid (alpha)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.list: List the projects a fine-tuned model checkpoint is shared with (admin API key)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.create"], payload: FineTuningCheckpointsPermissionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.create: Share a fine-tuned model checkpoint with projects (admin API key)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.checkpoints.permissions.delete: Stop sharing a fine-tuned model checkpoint with a project (admin API key)."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.pause: Pause a running fine-tuning job."""
     @overload
-    async def call(self, name: Literal["fine_tuning.jobs.resume"], payload: FineTuningJobsResumePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["fine_tuning.jobs.resume"], payload: FineTuningJobsResumePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.resume: Resume a paused fine-tuning job."""
     @overload
-    async def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> TextResult: ...
+    async def call(self, name: Literal["realtime.calls.create"], payload: RealtimeCallsCreatePayload, **options: Unpack[CallOptions]) -> TextResult:
+        """realtime.calls.create: Start a Realtime call over WebRTC; send an SDP offer, get back the SDP answer."""
     @overload
-    async def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.realtime.sessions.create", "realtime.sessions.create"], payload: BetaRealtimeSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.realtime.sessions.create: Create a Realtime session and get an ephemeral token for a client app."""
     @overload
-    async def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.realtime.transcription_sessions.create", "realtime.transcription_sessions.create"], payload: BetaRealtimeTranscriptionSessionsCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.realtime.transcription_sessions.create: Create a Realtime transcription session and get an ephemeral token for a client app."""
     @overload
-    async def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["realtime.translations.client_secrets.create"], payload: RealtimeTranslationsClientSecretsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """realtime.translations.client_secrets.create: Create a short-lived client secret for a Realtime translation session."""
     @overload
-    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreateNoStreamPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["beta.responses.create"], payload: BetaResponsesCreatePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """beta.responses.create: Create a response via the beta route (?beta=true), which also takes multi_agent and openai-beta."""
     @overload
-    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrieveNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream: ...
+    async def call(self, name: Literal["beta.responses.retrieve"], payload: BetaResponsesRetrievePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+        """beta.responses.retrieve: Fetch or replay a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.delete"], payload: BetaResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.delete"], payload: BetaResponsesDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.delete: Delete a stored response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.cancel"], payload: BetaResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.cancel"], payload: BetaResponsesCancelPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.cancel: Stop a background response via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.compact"], payload: BetaResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.compact"], payload: BetaResponsesCompactPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.compact: Compact a conversation into an item list via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.input_items.list: List a response's input items via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.responses.input_tokens.count"], payload: BetaResponsesInputTokensCountPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.responses.input_tokens.count: Count a request's input tokens via the beta route (?beta=true, openai-beta header)."""
     @overload
-    async def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["responses.stream"], payload: ResponsesStreamPayload | None = None, **options: Unpack[CallOptions]) -> AsyncStream:
+        """responses.stream: Ask for a response and receive its events as a stream; with response_id, replay a stored response's events instead."""
     @overload
-    async def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["responses.parse"], payload: ResponsesParsePayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
+        """responses.parse: Ask for a response and read its JSON output (text.format json_schema) back as parsed data."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.create_and_poll"], payload: BetaThreadsRunsCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.create_and_poll: Start a run, then poll it until it needs action or reaches a final state."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.poll"], payload: BetaThreadsRunsPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.poll: Re-read a run until it needs action or reaches a final state."""
     @overload
-    async def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.create_and_run_poll"], payload: BetaThreadsCreateAndRunPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.create_and_run_poll: Create a thread and start a run on it, then poll the run until it needs action or reaches a final state."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_and_poll"], payload: BetaThreadsRunsSubmitToolOutputsAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """beta.threads.runs.submit_tool_outputs_and_poll: Send the tool outputs a run asked for, then poll the run until it needs action again or reaches a final state."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.stream", "beta.threads.runs.create_and_stream"], payload: BetaThreadsRunsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.runs.stream: Start a run and receive its events as a stream (the run create call with stream true)."""
     @overload
-    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.runs.submit_tool_outputs_stream"], payload: BetaThreadsRunsSubmitToolOutputsStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.runs.submit_tool_outputs_stream: Send the tool outputs a run asked for and receive the rest of the run as a stream of events."""
     @overload
-    async def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream: ...
+    async def call(self, name: Literal["beta.threads.create_and_run_stream"], payload: BetaThreadsCreateAndRunStreamPayload2, **options: Unpack[CallOptions]) -> AsyncStream:
+        """beta.threads.create_and_run_stream: Create a thread, start a run on it and receive the run's events as a stream."""
     @overload
-    async def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.create_and_poll: Create a file batch, then poll it until it is completed, failed or cancelled."""
     @overload
-    async def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.file_batches.poll"], payload: VectorStoresFileBatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.file_batches.poll: Re-read a file batch until none of its files is still in progress."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.update"], payload: VectorStoresFilesUpdatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.update: Change the attributes of a file in a vector store."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.content: Get the parsed text content of a file in a vector store."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.create_and_poll"], payload: VectorStoresFilesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.create_and_poll: Attach a file to a vector store, then poll it until it is completed, failed or cancelled."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.poll"], payload: VectorStoresFilesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.poll: Re-read a file of a vector store until it is no longer in progress (completed, failed or cancelled)."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.upload"], payload: VectorStoresFilesUploadPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.upload: Upload a local file with purpose assistants, then attach it to a vector store without waiting."""
     @overload
-    async def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.files.upload_and_poll"], payload: VectorStoresFilesUploadAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.files.upload_and_poll: Upload a local file with purpose assistants, attach it to a vector store, then poll until it is processed."""
     @overload
-    async def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["vector_stores.search"], payload: VectorStoresSearchPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """vector_stores.search: Search one vector store for chunks relevant to a query, with optional attribute filters."""
     @overload
-    async def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.create_character", "videos.characters.create"], payload: VideosCreateCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create_character: Create a character from an uploaded video, for use in later videos."""
     @overload
-    async def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.get_character", "videos.characters.retrieve"], payload: VideosGetCharacterPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.get_character: Get a video character."""
     @overload
-    async def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.edit", "videos.edits.create"], payload: VideosEditPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.edit: Start a job that edits an existing or uploaded video from a prompt."""
     @overload
-    async def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.extend", "videos.extensions.create"], payload: VideosExtendPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.extend: Start a job that extends a completed video by some seconds, guided by a prompt."""
     @overload
-    async def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.poll"], payload: VideosPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.poll: Re-read a video job until it is no longer queued or in progress (completed or failed)."""
     @overload
-    async def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject: ...
+    async def call(self, name: Literal["videos.create_and_poll"], payload: VideosCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """videos.create_and_poll: Start a video job, then poll it until it is completed or failed."""
     @overload  # type: ignore[override]
-    def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.assistants.list", "listAssistants"], payload: BetaAssistantsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.assistants.list: List the assistants."""
     @overload
-    def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["batches.list", "listBatch"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """batches.list: List the batches you have created."""
     @overload
-    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.list", "beta.chat.completions.list", "listChatCompletions"], payload: ChatCompletionsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """chat.completions.list: List stored chat completions, optionally by model or metadata."""
     @overload
-    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["chat.completions.messages.list", "beta.chat.completions.messages.list", "getChatMessages"], payload: ChatCompletionsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """chat.completions.messages.list: List the messages of a stored chat completion."""
     @overload
-    def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["containers.files.list", "listContainerFiles"], payload: ContainersFilesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """containers.files.list: List the files in a container."""
     @overload
-    def paginate(self, name: Literal["containers.list", "listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["containers.list", "listContainers"], payload: ContainersListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """containers.list: List the code interpreter containers, optionally by name."""
     @overload
-    def paginate(self, name: Literal["conversations.items.list", "listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["conversations.items.list", "listConversationItems"], payload: ConversationsItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """conversations.items.list: List the items of a conversation."""
     @overload
-    def paginate(self, name: Literal["evals.list", "listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["evals.list", "listEvals"], payload: EvalsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """evals.list: List the evals of the project."""
     @overload
-    def paginate(self, name: Literal["evals.runs.list", "listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["evals.runs.list", "listEvalRuns"], payload: EvalsRunsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """evals.runs.list: List the runs of an eval, optionally by status."""
     @overload
-    def paginate(self, name: Literal["evals.runs.output_items.list", "listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["evals.runs.output_items.list", "listEvalRunOutputItems"], payload: EvalsRunsOutputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """evals.runs.output_items.list: List the output items of an eval run, optionally by status."""
     @overload
-    def paginate(self, name: Literal["files.list", "listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["files.list", "listFiles"], payload: FilesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """files.list: List uploaded files, optionally by purpose."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.list", "listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.list", "listPaginatedFineTuningJobs"], payload: FineTuningJobsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """fine_tuning.jobs.list: List fine-tuning jobs, optionally by metadata."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.checkpoints.list", "listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.checkpoints.list", "listFineTuningCheckpoints"], payload: FineTuningJobsCheckpointsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """fine_tuning.jobs.checkpoints.list: List the saved model checkpoints of a fine-tuning job."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.jobs.list_events", "listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.jobs.list_events", "listFineTuningEvents"], payload: FineTuningJobsListEventsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """fine_tuning.jobs.list_events: List the status events of a fine-tuning job."""
     @overload
-    def paginate(self, name: Literal["beta.threads.messages.list", "listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.messages.list", "listMessages"], payload: BetaThreadsMessagesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.threads.messages.list: List the messages of an Assistants thread, optionally only those of one run."""
     @overload
-    def paginate(self, name: Literal["models.list", "listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["models.list", "listModels"], payload: ModelsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """models.list: List the models available to you."""
     @overload
-    def paginate(self, name: Literal["responses.input_items.list", "listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["responses.input_items.list", "listInputItems"], payload: ResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """responses.input_items.list: List the input items a response was made from, a page at a time."""
     @overload
-    def paginate(self, name: Literal["beta.threads.runs.list", "listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.runs.list", "listRuns"], payload: BetaThreadsRunsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.threads.runs.list: List the runs of an Assistants thread."""
     @overload
-    def paginate(self, name: Literal["beta.threads.runs.steps.list", "listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.threads.runs.steps.list", "listRunSteps"], payload: BetaThreadsRunsStepsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.threads.runs.steps.list: List the steps of a run."""
     @overload
-    def paginate(self, name: Literal["skills.list", "listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["skills.list", "listSkills"], payload: SkillsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """skills.list: List the project's skills."""
     @overload
-    def paginate(self, name: Literal["skills.versions.list", "listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["skills.versions.list", "listSkillVersions"], payload: SkillsVersionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """skills.versions.list: List the versions of a skill."""
     @overload
-    def paginate(self, name: Literal["vector_stores.file_batches.list_files", "listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.file_batches.list_files", "listVectorStoreBatchFiles"], payload: VectorStoresFileBatchesListFilesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """vector_stores.file_batches.list_files: List the files of a vector store file batch, optionally by status."""
     @overload
-    def paginate(self, name: Literal["vector_stores.files.list", "listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.list", "listVectorStoreFiles"], payload: VectorStoresFilesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """vector_stores.files.list: List the files attached to a vector store, optionally by status."""
     @overload
-    def paginate(self, name: Literal["vector_stores.list", "listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.list", "listVectorStores"], payload: VectorStoresListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """vector_stores.list: List the vector stores."""
     @overload
-    def paginate(self, name: Literal["videos.list", "listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["videos.list", "listVideos"], payload: VideosListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """videos.list: List the project's videos."""
     @overload
-    def paginate(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.admin_api_keys.list"], payload: AdminOrganizationAdminApiKeysListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.admin_api_keys.list: List the admin API keys that belong to the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.audit_logs.list"], payload: AdminOrganizationAuditLogsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.audit_logs.list: List the organization's audit log events, filterable by time, project, event type, actor or resource."""
     @overload
-    def paginate(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.certificates.list"], payload: AdminOrganizationCertificatesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.certificates.list: List the certificates uploaded to the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.spend_alerts.list"], payload: AdminOrganizationSpendAlertsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.spend_alerts.list: List the spend alerts set up for the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.list"], payload: AdminOrganizationProjectsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.list: List the organization's projects, optionally including archived ones."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.api_keys.list"], payload: AdminOrganizationProjectsApiKeysListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.api_keys.list: List the API keys of a project (keys of its users and service accounts)."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.certificates.list"], payload: AdminOrganizationProjectsCertificatesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.certificates.list: List the certificates of a project and whether each one is active in it."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.list"], payload: AdminOrganizationProjectsGroupsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.groups.list: List the organization groups that were given access to a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.rate_limits.list_rate_limits", "admin.organization.projects.rate_limits.list"], payload: AdminOrganizationProjectsRateLimitsListRateLimitsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.rate_limits.list_rate_limits: List a project's rate limits, one entry per model."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.service_accounts.list"], payload: AdminOrganizationProjectsServiceAccountsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.service_accounts.list: List the service accounts of a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.spend_alerts.list"], payload: AdminOrganizationProjectsSpendAlertsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.spend_alerts.list: List the spend alerts set up for a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.list"], payload: AdminOrganizationProjectsUsersListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.users.list: List the members of a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.groups.roles.list", "admin.projects.groups.roles.list"], payload: AdminOrganizationProjectsGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.groups.roles.list: List a group's project roles in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.roles.list", "admin.projects.roles.list"], payload: AdminOrganizationProjectsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.roles.list: List the roles available in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.projects.users.roles.list", "admin.projects.users.roles.list"], payload: AdminOrganizationProjectsUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.projects.users.roles.list: List a user's project roles in a project."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.costs", "admin.organization.costs.list"], payload: AdminOrganizationUsageCostsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.costs: Report the organization's costs in time buckets, optionally grouped by project, line item or API key."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_speeches", "admin.organization.usage.audio_speeches.list"], payload: AdminOrganizationUsageAudioSpeechesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.audio_speeches: Report the organization's text-to-speech (audio speeches) usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.audio_transcriptions", "admin.organization.usage.audio_transcriptions.list"], payload: AdminOrganizationUsageAudioTranscriptionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.audio_transcriptions: Report the organization's audio transcription usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.code_interpreter_sessions", "admin.organization.usage.code_interpreter_sessions.list"], payload: AdminOrganizationUsageCodeInterpreterSessionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.code_interpreter_sessions: Report the organization's code interpreter session usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.completions", "admin.organization.usage.completions.list"], payload: AdminOrganizationUsageCompletionsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.completions: Report the organization's completions token usage in time buckets, optionally only batch or non-batch."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.embeddings", "admin.organization.usage.embeddings.list"], payload: AdminOrganizationUsageEmbeddingsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.embeddings: Report the organization's embeddings usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.file_search_calls", "admin.organization.usage.file_search_calls.list"], payload: AdminOrganizationUsageFileSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.file_search_calls: Report the organization's file search tool calls in time buckets, optionally per vector store."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.images", "admin.organization.usage.images.list"], payload: AdminOrganizationUsageImagesPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.images: Report the organization's image usage in time buckets, optionally filtered by source and size."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.moderations", "admin.organization.usage.moderations.list"], payload: AdminOrganizationUsageModerationsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.moderations: Report the organization's moderations usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.vector_stores", "admin.organization.usage.vector_stores.list"], payload: AdminOrganizationUsageVectorStoresPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.vector_stores: Report the organization's vector store storage usage in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.usage.web_search_calls", "admin.organization.usage.web_search_calls.list"], payload: AdminOrganizationUsageWebSearchCallsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.usage.web_search_calls: Report the organization's web search tool calls in time buckets."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.list"], payload: AdminOrganizationGroupsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.groups.list: List the organization's groups."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.roles.list"], payload: AdminOrganizationGroupsRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.groups.roles.list: List a group's organization roles."""
     @overload
-    def paginate(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.groups.users.list"], payload: AdminOrganizationGroupsUsersListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.groups.users.list: List the members of an organization group."""
     @overload
-    def paginate(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.invites.list"], payload: AdminOrganizationInvitesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.invites.list: List the invitations sent to join the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.roles.list"], payload: AdminOrganizationRolesListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.roles.list: List the roles available in the organization."""
     @overload
-    def paginate(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.users.list"], payload: AdminOrganizationUsersListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.users.list: List the organization's members, optionally only those with given emails."""
     @overload
-    def paginate(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["admin.organization.users.roles.list"], payload: AdminOrganizationUsersRolesListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """admin.organization.users.roles.list: List a user's organization roles."""
     @overload
-    def paginate(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["audio.voice_consents.list"], payload: AudioVoiceConsentsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """audio.voice_consents.list: List the consent recordings on file for creating custom voices."""
     @overload
-    def paginate(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.chatkit.threads.list_items"], payload: BetaChatkitThreadsListItemsPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.chatkit.threads.list_items: List the items of a ChatKit thread."""
     @overload
-    def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.chatkit.threads.list"], payload: BetaChatkitThreadsListPayload | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.chatkit.threads.list: List ChatKit threads, optionally for one user."""
     @overload
-    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["fine_tuning.checkpoints.permissions.list", "fine_tuning.checkpoints.permissions.retrieve"], payload: FineTuningCheckpointsPermissionsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """fine_tuning.checkpoints.permissions.list: List the projects a fine-tuned model checkpoint is shared with (admin API key)."""
     @overload
-    def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["beta.responses.input_items.list"], payload: BetaResponsesInputItemsListPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """beta.responses.input_items.list: List a response's input items via the beta route (?beta=true, openai-beta header)."""
     @overload
-    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]: ...
+    def paginate(self, name: Literal["vector_stores.files.content", "vector_stores.files.content.retrieve"], payload: VectorStoresFilesContentPayload, **options: Unpack[CallOptions]) -> AsyncIterator[Any]:
+        """vector_stores.files.content: Get the parsed text content of a file in a vector store."""

@@ -336,3 +336,64 @@ def test_a_provider_payload_type_checks_where_the_official_one_does(tmp_path, ca
     output, status = run_mypy(cache_dir, str(snippet))
     assert sorted(errors_by_line(output, snippet)) == sorted(marked_lines(PROVIDER, "E")), output[:4000]
     assert revealed(output, snippet) == marked_lines(PROVIDER, "T")
+
+
+# -- descriptions on hover, public names ----------------------------------------------------
+def test_a_parameter_description_is_its_field_docstring():
+    import ast
+
+    text = stubs._typed_dict(
+        "P",
+        [("model", "str", True), ("n", "int", False)],
+        doc="Payload of ``p``: do it",
+        field_docs={"model": 'Which "model" """ runs\\it,\n  on one line.'},
+    )
+    cls = ast.parse(text).body[0]
+    assert isinstance(cls, ast.ClassDef) and ast.get_docstring(cls) == "Payload of ``p``: do it"
+    body = [ast.unparse(node) for node in cls.body[1:]]
+    assert body[:2] == ["model: Required[str]", repr('Which "model" """ runs\\it, on one line.')]
+    assert body[2:] == ["n: int"]  # no description, no docstring
+
+
+def test_the_specs_descriptions_reach_the_stubs():
+    import keyword
+
+    from codegen._resolve import payload_params
+    from oaimap.specs import SpecRegistry
+
+    typed = (ROOT / "oaimap" / "_typed.pyi").read_text(encoding="utf-8")
+    def class_form(op: object) -> bool:  # the functional form has no room for docstrings
+        return all(key.isidentifier() and not keyword.iskeyword(key) for key, _, _ in payload_params(op))
+
+    described = [
+        (key, schema["description"])
+        for op in SpecRegistry(ROOT / "specs").operations()
+        if class_form(op)
+        for key, _, schema in payload_params(op)
+        if isinstance(schema, dict) and isinstance(schema.get("description"), str)
+    ]
+    assert described
+    for key, description in described:
+        one_line = " ".join(description.split())
+        assert re.search(rf'\n    {re.escape(key)}: [^\n]+\n    """{re.escape(one_line)}', typed), key
+
+
+def test_oaimap_types_names_every_operation_and_stays_light_at_run_time():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, typing\n"
+        "import oaimap.types as t\n"
+        "assert t.ResponsesCreatePayload is dict and t.ChatCompletionsCreateStreamPayload is dict\n"
+        "assert 'oaimap.client' not in sys.modules and 'httpx' not in sys.modules\n"
+        "print('\\n'.join(typing.get_args(t.OperationName)))\n"
+        "assert t.JsonObject.__module__ == 'oaimap.meta' and t.UntypedClient.__module__ == 'oaimap.client'\n"
+        "try:\n    t.ResponsesCreatPayload\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit('typo accepted')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    from oaimap.specs import SpecRegistry
+
+    names = {n for op in SpecRegistry(ROOT / "specs").operations() for n in (op.name, *op.other_names, *op.aliases)}
+    assert set(out.stdout.split()) == names
