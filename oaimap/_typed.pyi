@@ -904,124 +904,207 @@ class AdminOrganizationUsersRolesDeletePayload(TypedDict, total=False):
 class BetaAssistantsListPayload(TypedDict, total=False):
     """Payload of ``beta.assistants.list``: List the assistants."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
 
 
 class BetaAssistantsCreatePayload(TypedDict, total=False):
     """Payload of ``beta.assistants.create``: Create an assistant from a model, instructions and tools."""
     model: Required[str]
+    """Model the assistant runs on, such as gpt-4o; any model id your key can use."""
     name: str | None
+    """Display name of the assistant, up to 256 characters."""
     description: str | None
+    """Short note on what the assistant is for, up to 512 characters."""
     instructions: str | None
+    """System guidance the assistant follows in every run, up to 256,000 characters."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     tools: list[dict[str, Any]]
+    """Tools the assistant may use (code_interpreter, file_search, function), at most 128."""
     tool_resources: dict[str, Any] | None
+    """Files its tools work on: code_interpreter file ids and file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the assistant: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class BetaAssistantsRetrievePayload(TypedDict, total=False):
     """Payload of ``beta.assistants.retrieve``: Get an assistant."""
     assistant_id: Required[str]
+    """Assistant to read: its id (asst_…)."""
 
 
 class BetaAssistantsUpdatePayload(TypedDict, total=False):
     """Payload of ``beta.assistants.update``: Change an assistant's model, instructions, tools or metadata."""
     assistant_id: Required[str]
+    """Assistant to change: its id (asst_…)."""
     model: str
+    """Switch the assistant to this model id."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     name: str | None
+    """Display name of the assistant, up to 256 characters."""
     description: str | None
+    """Short note on what the assistant is for, up to 512 characters."""
     instructions: str | None
+    """System guidance the assistant follows in every run, up to 256,000 characters."""
     tools: list[dict[str, Any]]
+    """New tool list for the assistant (code_interpreter, file_search, function), at most 128."""
     tool_resources: dict[str, Any] | None
+    """New files for its tools: code_interpreter file ids and file_search vector store ids."""
     metadata: dict[str, str] | None
+    """New labels for the assistant, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class BetaAssistantsDeletePayload(TypedDict, total=False):
     """Payload of ``beta.assistants.delete``: Permanently delete an assistant."""
     assistant_id: Required[str]
+    """Assistant to delete: its id (asst_…)."""
 
 
 class AudioSpeechCreatePayload(TypedDict, total=False):
     """Payload of ``audio.speech.create``: Turn text into spoken audio in a chosen voice; answers the audio bytes."""
     model: Required[str]
+    """Text-to-speech model: tts-1 (fast), tts-1-hd (higher quality) or gpt-4o-mini-tts."""
     input: Required[str]
+    """The text to speak, up to 4,096 characters."""
     instructions: str
+    """How the voice should sound (tone, accent, pace); ignored by tts-1 and tts-1-hd."""
     voice: Required[str | dict[str, Any]]
+    """Voice to speak with: a built-in name such as alloy, coral or verse, or {id} of a custom voice."""
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+    """Audio encoding of the answer: mp3 (default), opus, aac, flac, wav or pcm."""
     speed: float
+    """Speaking rate, 0.25–4 (default 1)."""
     stream_format: Literal["sse", "audio"]
+    """audio (default) sends raw audio bytes; sse sends audio deltas as events (not on tts-1)."""
 
 
 class AudioTranscriptionsCreatePayload(TypedDict, total=False):
     """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events."""
     file: Required[FileInput]
+    """The recording to turn into text: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm."""
     model: Required[str]
+    """Speech-to-text model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe or a newer one."""
     language: str
+    """Spoken language as an ISO-639-1 code (en, de); saying it helps accuracy and speed."""
     languages: list[str]
+    """Languages that may be spoken, as ISO-639-1 codes; for gpt-transcribe."""
     keywords: list[str]
+    """Words and names the audio is likely to hold, to spell them right; for gpt-transcribe."""
     prompt: str
+    """Text that sets spelling and style, or the transcript of the audio just before this one."""
     response_format: Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
+    """Answer as json (default), text, srt, vtt, verbose_json or diarized_json (speakers)."""
     temperature: float
+    """Sampling randomness, 0–1 (default 0, which lets the model raise it as needed)."""
     include: list[Literal["logprobs"]]
+    """Extra data in the answer: logprobs gives token log probabilities (json answers only)."""
     timestamp_granularities: list[Literal["word", "segment"]]
+    """Timestamps for word, segment (default) or both; needs response_format verbose_json."""
     stream: bool | None
+    """true: the text arrives as server-sent events while it is made (not with whisper-1)."""
     chunking_strategy: Literal["auto"] | dict[str, Any] | None
+    """How long audio is cut up: auto (at silences) or server_vad settings; omitted, it goes as one block."""
     known_speaker_names: list[str]
+    """Names of up to 4 speakers (customer, agent) matching known_speaker_references."""
     known_speaker_references: list[str]
+    """Short audio samples (data URLs) of the speakers named in known_speaker_names, up to 4."""
 
 
 class AudioTranscriptionsCreateStreamPayload(TypedDict, total=False):
     """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events. (streamed)"""
     file: Required[FileInput]
+    """The recording to turn into text: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm."""
     model: Required[str]
+    """Speech-to-text model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe or a newer one."""
     language: str
+    """Spoken language as an ISO-639-1 code (en, de); saying it helps accuracy and speed."""
     languages: list[str]
+    """Languages that may be spoken, as ISO-639-1 codes; for gpt-transcribe."""
     keywords: list[str]
+    """Words and names the audio is likely to hold, to spell them right; for gpt-transcribe."""
     prompt: str
+    """Text that sets spelling and style, or the transcript of the audio just before this one."""
     response_format: Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
+    """Answer as json (default), text, srt, vtt, verbose_json or diarized_json (speakers)."""
     temperature: float
+    """Sampling randomness, 0–1 (default 0, which lets the model raise it as needed)."""
     include: list[Literal["logprobs"]]
+    """Extra data in the answer: logprobs gives token log probabilities (json answers only)."""
     timestamp_granularities: list[Literal["word", "segment"]]
+    """Timestamps for word, segment (default) or both; needs response_format verbose_json."""
     chunking_strategy: Literal["auto"] | dict[str, Any] | None
+    """How long audio is cut up: auto (at silences) or server_vad settings; omitted, it goes as one block."""
     known_speaker_names: list[str]
+    """Names of up to 4 speakers (customer, agent) matching known_speaker_references."""
     known_speaker_references: list[str]
+    """Short audio samples (data URLs) of the speakers named in known_speaker_names, up to 4."""
     stream: Required[Literal[True]]
+    """true: the text arrives as server-sent events while it is made (not with whisper-1)."""
 
 
 class AudioTranscriptionsCreateNoStreamPayload(TypedDict, total=False):
     """Payload of ``audio.transcriptions.create``: Transcribe an audio file into text; stream true sends the text as events. (not streamed)"""
     file: Required[FileInput]
+    """The recording to turn into text: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm."""
     model: Required[str]
+    """Speech-to-text model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe or a newer one."""
     language: str
+    """Spoken language as an ISO-639-1 code (en, de); saying it helps accuracy and speed."""
     languages: list[str]
+    """Languages that may be spoken, as ISO-639-1 codes; for gpt-transcribe."""
     keywords: list[str]
+    """Words and names the audio is likely to hold, to spell them right; for gpt-transcribe."""
     prompt: str
+    """Text that sets spelling and style, or the transcript of the audio just before this one."""
     response_format: Literal["json", "text", "srt", "verbose_json", "vtt", "diarized_json"]
+    """Answer as json (default), text, srt, vtt, verbose_json or diarized_json (speakers)."""
     temperature: float
+    """Sampling randomness, 0–1 (default 0, which lets the model raise it as needed)."""
     include: list[Literal["logprobs"]]
+    """Extra data in the answer: logprobs gives token log probabilities (json answers only)."""
     timestamp_granularities: list[Literal["word", "segment"]]
+    """Timestamps for word, segment (default) or both; needs response_format verbose_json."""
     chunking_strategy: Literal["auto"] | dict[str, Any] | None
+    """How long audio is cut up: auto (at silences) or server_vad settings; omitted, it goes as one block."""
     known_speaker_names: list[str]
+    """Names of up to 4 speakers (customer, agent) matching known_speaker_references."""
     known_speaker_references: list[str]
+    """Short audio samples (data URLs) of the speakers named in known_speaker_names, up to 4."""
     stream: Literal[False] | None
+    """true: the text arrives as server-sent events while it is made (not with whisper-1)."""
 
 
 class AudioTranslationsCreatePayload(TypedDict, total=False):
     """Payload of ``audio.translations.create``: Translate the speech in an audio file into English text."""
     file: Required[FileInput]
+    """The recording to translate into English: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav or webm."""
     model: Required[str]
+    """Translation model; whisper-1 is the one offered."""
     prompt: str
+    """English text that sets spelling and style, or the text of the audio just before this one."""
     response_format: Literal["json", "text", "srt", "verbose_json", "vtt"]
+    """Answer as json (default), text, srt, verbose_json or vtt."""
     temperature: float
+    """Sampling randomness, 0–1 (default 0, which lets the model raise it as needed)."""
 
 
 class AudioVoiceConsentsListPayload(TypedDict, total=False):
@@ -1063,26 +1146,35 @@ class AudioVoicesCreatePayload(TypedDict, total=False):
 class BatchesListPayload(TypedDict, total=False):
     """Payload of ``batches.list``: List the batches you have created."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     limit: int
+    """Most items per page (1–100, default 20)."""
 
 
 class BatchesCreatePayload(TypedDict, total=False):
     """Payload of ``batches.create``: Start a batch that runs the requests of an uploaded JSONL file asynchronously."""
     input_file_id: Required[str]
+    """Uploaded JSONL file (purpose batch) holding one request per line."""
     endpoint: Required[Literal["/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos"]]
+    """API route every line of the input file calls, such as /v1/responses or /v1/embeddings."""
     completion_window: Required[Literal["24h"]]
+    """How long the batch may take to finish; 24h is the only choice."""
     metadata: dict[str, str] | None
+    """Your own labels for the batch: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     output_expires_after: dict[str, Any]
+    """When the output and error files expire: seconds (1 hour–30 days) after created_at."""
 
 
 class BatchesRetrievePayload(TypedDict, total=False):
     """Payload of ``batches.retrieve``: Get a batch and its status."""
     batch_id: Required[str]
+    """Batch to read: its id (batch_…)."""
 
 
 class BatchesCancelPayload(TypedDict, total=False):
     """Payload of ``batches.cancel``: Cancel a batch in progress; results finished so far stay available."""
     batch_id: Required[str]
+    """Batch to stop: its id (batch_…)."""
 
 
 class ChatCompletionsListPayload(TypedDict, total=False):
@@ -1106,6 +1198,7 @@ class ChatCompletionsCreatePayload(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: dict[str, Any]
     messages: Required[list[dict[str, Any]]]
+    """The conversation so far, oldest first, one entry per turn with its role."""
     model: Required[str]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: list[Literal["text", "audio"]] | None
@@ -1147,6 +1240,7 @@ class ChatCompletionsCreateStreamPayload(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: dict[str, Any]
     messages: Required[list[dict[str, Any]]]
+    """The conversation so far, oldest first, one entry per turn with its role."""
     model: Required[str]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: list[Literal["text", "audio"]] | None
@@ -1188,6 +1282,7 @@ class ChatCompletionsCreateNoStreamPayload(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: dict[str, Any]
     messages: Required[list[dict[str, Any]]]
+    """The conversation so far, oldest first, one entry per turn with its role."""
     model: Required[str]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: list[Literal["text", "audio"]] | None
@@ -1253,6 +1348,7 @@ class ChatCompletionsStreamPayload(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: dict[str, Any]
     messages: Required[list[dict[str, Any]]]
+    """The conversation so far, oldest first, one entry per turn with its role."""
     model: Required[str]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: list[Literal["text", "audio"]] | None
@@ -1293,6 +1389,7 @@ class ChatCompletionsParsePayload(TypedDict, total=False):
     prompt_cache_retention: Literal["in_memory", "24h"] | None
     prompt_cache_options: dict[str, Any]
     messages: Required[list[dict[str, Any]]]
+    """The conversation so far, oldest first, one entry per turn with its role."""
     model: Required[str]
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
     modalities: list[Literal["text", "audio"]] | None
@@ -1433,62 +1530,87 @@ class CompletionsCreateNoStreamPayload(TypedDict, total=False):
 class ContainersFilesListPayload(TypedDict, total=False):
     """Payload of ``containers.files.list``: List the files in a container."""
     container_id: Required[str]
+    """Container whose files to list: its id."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
 
 
 class ContainersFilesCreatePayload(TypedDict, total=False):
     """Payload of ``containers.files.create``: Add a file to a container, by upload or by an existing file id."""
     container_id: Required[str]
+    """Container to put the file in: its id."""
     file_id: str
+    """Copy an already uploaded file into the container; give this or file."""
     file: FileInput
+    """A file to send straight into the container; give this or file_id."""
 
 
 class ContainersFilesRetrievePayload(TypedDict, total=False):
     """Payload of ``containers.files.retrieve``: Get the metadata of a file in a container."""
     container_id: Required[str]
+    """Container holding the file: its id."""
     file_id: Required[str]
+    """Container file to read: its id."""
 
 
 class ContainersFilesDeletePayload(TypedDict, total=False):
     """Payload of ``containers.files.delete``: Delete a file from a container."""
     container_id: Required[str]
+    """Container holding the file: its id."""
     file_id: Required[str]
+    """Container file to delete: its id."""
 
 
 class ContainersFilesContentRetrievePayload(TypedDict, total=False):
     """Payload of ``containers.files.content.retrieve``: Download the bytes of a file in a container."""
     container_id: Required[str]
+    """Container holding the file: its id."""
     file_id: Required[str]
+    """Container file to download: its id."""
 
 
 class ContainersListPayload(TypedDict, total=False):
     """Payload of ``containers.list``: List the code interpreter containers, optionally by name."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     name: str
+    """Only containers with exactly this name."""
 
 
 class ContainersCreatePayload(TypedDict, total=False):
     """Payload of ``containers.create``: Create a code interpreter container, optionally with files, skills and an expiry."""
     name: Required[str]
+    """Name for the new container."""
     file_ids: list[str]
+    """Uploaded files to copy into the container when it starts."""
     expires_after: dict[str, Any]
+    """Idle timeout: {anchor: last_active_at, minutes: N}; the container goes away after it."""
     skills: list[dict[str, Any]]
+    """Skills to load into the container, by id (with a version) or inline."""
     memory_limit: Literal["1g", "4g", "16g", "64g"]
+    """Memory for the container: 1g (default), 4g, 16g or 64g."""
     network_policy: dict[str, Any]
+    """Outbound network access: disabled, or an allowlist of domains."""
 
 
 class ContainersRetrievePayload(TypedDict, total=False):
     """Payload of ``containers.retrieve``: Get a container."""
     container_id: Required[str]
+    """Container to read: its id."""
 
 
 class ContainersDeletePayload(TypedDict, total=False):
     """Payload of ``containers.delete``: Delete a code interpreter container."""
     container_id: Required[str]
+    """Container to delete: its id."""
 
 
 class ContentProvenanceChecksCreatePayload(TypedDict, total=False):
@@ -1499,185 +1621,261 @@ class ContentProvenanceChecksCreatePayload(TypedDict, total=False):
 class ConversationsItemsListPayload(TypedDict, total=False):
     """Payload of ``conversations.items.list``: List the items of a conversation."""
     conversation_id: Required[str]
+    """Conversation whose items to list: its id (conv_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra data to put in the items, such as file_search_call.results or reasoning.encrypted_content."""
 
 
 class ConversationsItemsCreatePayload(TypedDict, total=False):
     """Payload of ``conversations.items.create``: Append one or more items to a conversation."""
     conversation_id: Required[str]
+    """Conversation to add to: its id (conv_…)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra data to put in the returned items, such as file_search_call.results."""
     items: Required[list[dict[str, Any]]]
+    """Items to append (messages, tool calls and their outputs), at most 20 per call."""
 
 
 class ConversationsItemsRetrievePayload(TypedDict, total=False):
     """Payload of ``conversations.items.retrieve``: Get an item of a conversation."""
     conversation_id: Required[str]
+    """Conversation holding the item: its id (conv_…)."""
     item_id: Required[str]
+    """Item to read: its id."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra data to put in the item, such as file_search_call.results."""
 
 
 class ConversationsItemsDeletePayload(TypedDict, total=False):
     """Payload of ``conversations.items.delete``: Delete an item from a conversation."""
     conversation_id: Required[str]
+    """Conversation holding the item: its id (conv_…)."""
     item_id: Required[str]
+    """Item to remove: its id."""
 
 
 class ConversationsCreatePayload(TypedDict, total=False):
     """Payload of ``conversations.create``: Create a conversation, optionally with first items and metadata."""
     metadata: dict[str, str] | None
+    """Your own labels for the conversation: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     items: list[dict[str, Any]] | None
+    """Items the conversation starts with (messages, tool calls), at most 20."""
 
 
 class ConversationsRetrievePayload(TypedDict, total=False):
     """Payload of ``conversations.retrieve``: Get a conversation's metadata (not its items)."""
     conversation_id: Required[str]
+    """Conversation to read: its id (conv_…)."""
 
 
 class ConversationsUpdatePayload(TypedDict, total=False):
     """Payload of ``conversations.update``: Change a conversation's metadata."""
     conversation_id: Required[str]
+    """Conversation to change: its id (conv_…)."""
     metadata: Required[dict[str, str] | None]
+    """New labels for the conversation, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class ConversationsDeletePayload(TypedDict, total=False):
     """Payload of ``conversations.delete``: Delete a conversation (its items are not deleted)."""
     conversation_id: Required[str]
+    """Conversation to delete: its id (conv_…)."""
 
 
 class EmbeddingsCreatePayload(TypedDict, total=False):
     """Payload of ``embeddings.create``: Turn text or tokens into embedding vectors with an embedding model."""
     input: Required[str | list[str] | list[int] | list[list[int]]]
+    """Text to embed: a string, a list of up to 2,048 strings, or token id arrays; none may be empty."""
     model: Required[str]
+    """Embedding model, such as text-embedding-3-small or text-embedding-3-large."""
     encoding_format: Literal["float", "base64"]
+    """Vectors as float lists (default) or base64 strings, which are smaller on the wire."""
     dimensions: int
+    """Shorten each vector to this many numbers; text-embedding-3 models only."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
 
 
 class EvalsListPayload(TypedDict, total=False):
     """Payload of ``evals.list``: List the evals of the project."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     limit: int
+    """Most evals per page (default 20)."""
     order: Literal["asc", "desc"]
+    """Sort direction: asc (the default) or desc."""
     order_by: Literal["created_at", "updated_at"]
+    """Sort key: created_at (default) or updated_at."""
 
 
 class EvalsCreatePayload(TypedDict, total=False):
     """Payload of ``evals.create``: Create an eval from a data source config and testing criteria."""
     name: str
+    """Name to show for the eval."""
     metadata: dict[str, str] | None
+    """Your own labels for the eval: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     data_source_config: Required[dict[str, Any]]
+    """The shape of the test items (custom schema, logs or stored completions)."""
     testing_criteria: Required[list[dict[str, Any]]]
+    """Graders that judge each answer: label model, string check, similarity, python, score model."""
 
 
 class EvalsRetrievePayload(TypedDict, total=False):
     """Payload of ``evals.retrieve``: Get an eval."""
     eval_id: Required[str]
+    """Eval to read: its id (eval_…)."""
 
 
 class EvalsUpdatePayload(TypedDict, total=False):
     """Payload of ``evals.update``: Rename an eval or change its metadata."""
     eval_id: Required[str]
+    """Eval to change: its id (eval_…)."""
     name: str
+    """New name for the eval."""
     metadata: dict[str, str] | None
+    """New labels for the eval, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class EvalsDeletePayload(TypedDict, total=False):
     """Payload of ``evals.delete``: Delete an eval."""
     eval_id: Required[str]
+    """Eval to delete: its id (eval_…)."""
 
 
 class EvalsRunsListPayload(TypedDict, total=False):
     """Payload of ``evals.runs.list``: List the runs of an eval, optionally by status."""
     eval_id: Required[str]
+    """Eval whose runs to list: its id (eval_…)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     limit: int
+    """Most runs per page (default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (the default) or desc."""
     status: Literal["queued", "in_progress", "completed", "canceled", "failed"]
+    """Only runs in this state: queued, in_progress, completed, canceled or failed."""
 
 
 class EvalsRunsCreatePayload(TypedDict, total=False):
     """Payload of ``evals.runs.create``: Start a run of an eval against a data source."""
     eval_id: Required[str]
+    """Eval to run: its id (eval_…)."""
     name: str
+    """Name to show for the run."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     data_source: Required[dict[str, Any]]
+    """What to test: a JSONL file of items, or a model asked to answer them (completions, responses)."""
 
 
 class EvalsRunsRetrievePayload(TypedDict, total=False):
     """Payload of ``evals.runs.retrieve``: Get a run of an eval."""
     eval_id: Required[str]
+    """Eval the run belongs to: its id (eval_…)."""
     run_id: Required[str]
+    """Run to read: its id."""
 
 
 class EvalsRunsCancelPayload(TypedDict, total=False):
     """Payload of ``evals.runs.cancel``: Cancel an eval run in progress."""
     eval_id: Required[str]
+    """Eval the run belongs to: its id (eval_…)."""
     run_id: Required[str]
+    """Run to stop: its id."""
 
 
 class EvalsRunsDeletePayload(TypedDict, total=False):
     """Payload of ``evals.runs.delete``: Delete a run of an eval."""
     eval_id: Required[str]
+    """Eval the run belongs to: its id (eval_…)."""
     run_id: Required[str]
+    """Run to delete: its id."""
 
 
 class EvalsRunsOutputItemsListPayload(TypedDict, total=False):
     """Payload of ``evals.runs.output_items.list``: List the output items of an eval run, optionally by status."""
     eval_id: Required[str]
+    """Eval the run belongs to: its id (eval_…)."""
     run_id: Required[str]
+    """Run whose results to list: its id."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     limit: int
+    """Most results per page (default 20)."""
     status: Literal["fail", "pass"]
+    """Only results that passed (pass) or failed (fail) their graders."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (the default) or desc."""
 
 
 class EvalsRunsOutputItemsRetrievePayload(TypedDict, total=False):
     """Payload of ``evals.runs.output_items.retrieve``: Get one output item of an eval run."""
     eval_id: Required[str]
+    """Eval the run belongs to: its id (eval_…)."""
     run_id: Required[str]
+    """Run the result belongs to: its id."""
     output_item_id: Required[str]
+    """Result (output item) to read: its id."""
 
 
 class FilesListPayload(TypedDict, total=False):
     """Payload of ``files.list``: List uploaded files, optionally by purpose."""
     purpose: str
+    """Only files uploaded for this purpose (batch, fine-tune, assistants, ...)."""
     limit: int
+    """Most files per page (1–10,000, default 10,000)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
 
 
 class FilesCreatePayload(TypedDict, total=False):
     """Payload of ``files.create``: Upload a file for a given purpose (fine-tuning, batch, assistants, ...)."""
     file: Required[FileInput]
+    """The file to upload (a path, bytes or an open binary file); up to 512 MB."""
     purpose: Required[Literal["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]]
+    """What the file is for (assistants, batch, fine-tune, vision, user_data, evals); it decides where it can be used."""
     expires_after: dict[str, Any]
+    """When the file is deleted by itself: {anchor: created_at, seconds: 3600–2592000}."""
 
 
 class FilesRetrievePayload(TypedDict, total=False):
     """Payload of ``files.retrieve``: Get the metadata of an uploaded file."""
     file_id: Required[str]
+    """File to read: its id (file-…)."""
 
 
 class FilesDeletePayload(TypedDict, total=False):
     """Payload of ``files.delete``: Delete an uploaded file; it is also removed from vector stores."""
     file_id: Required[str]
+    """File to delete: its id (file-…)."""
 
 
 class FilesContentPayload(TypedDict, total=False):
     """Payload of ``files.content``: Download the content of an uploaded file."""
     file_id: Required[str]
+    """File to download: its id (file-…)."""
 
 
 class FilesWaitForProcessingPayload(TypedDict, total=False):
     """Payload of ``files.wait_for_processing``: Re-read an uploaded file until it is processed, in error or deleted (every 5 s, for up to 30 minutes by default)."""
     id: Required[str]
+    """Uploaded file to wait for: its id (file-…)."""
     poll_interval: float
+    """Seconds between status checks (default 5); wins over poll_interval_ms."""
     max_wait_seconds: float
+    """Give up with PollTimeoutError after this many seconds (default 1800); wins over poll_timeout_ms."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 5000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 1800000); not sent."""
 
 
 class FineTuningAlphaGradersRunPayload(TypedDict, total=False):
@@ -1716,45 +1914,65 @@ class FineTuningCheckpointsPermissionsDeletePayload(TypedDict, total=False):
 class FineTuningJobsListPayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.list``: List fine-tuning jobs, optionally by metadata."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     limit: int
+    """Most jobs per page (default 20)."""
     metadata: dict[str, str] | None
+    """Only jobs whose metadata holds these key–value pairs."""
 
 
 class FineTuningJobsCreatePayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.create``: Start a fine-tuning job that trains a model on an uploaded training file."""
     model: Required[str]
+    """Base model to tune, such as gpt-4o-mini, or a fine-tuned model to tune further."""
     training_file: Required[str]
+    """Uploaded JSONL file (purpose fine-tune) with the training examples."""
     hyperparameters: dict[str, Any]
+    """Old way to set batch_size, learning_rate_multiplier, n_epochs; use method instead."""
     suffix: str | None
+    """Up to 64 characters added to the new model's name, to tell your models apart."""
     validation_file: str | None
+    """Uploaded JSONL file of held-out examples, scored during training; none by default."""
     integrations: list[dict[str, Any]] | None
+    """Services to report the job to; wandb (Weights & Biases) is the one supported."""
     seed: int | None
+    """Fixed seed (0–2147483647) so a rerun with the same inputs gives the same result."""
     method: dict[str, Any]
+    """Tuning method and its hyperparameters: supervised, dpo or reinforcement."""
     metadata: dict[str, str] | None
+    """Your own labels for the job: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class FineTuningJobsRetrievePayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.retrieve``: Get a fine-tuning job and its status."""
     fine_tuning_job_id: Required[str]
+    """Fine-tuning job to read: its id (ftjob-…)."""
 
 
 class FineTuningJobsCancelPayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.cancel``: Cancel a fine-tuning job."""
     fine_tuning_job_id: Required[str]
+    """Fine-tuning job to stop: its id (ftjob-…)."""
 
 
 class FineTuningJobsCheckpointsListPayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.checkpoints.list``: List the saved model checkpoints of a fine-tuning job."""
     fine_tuning_job_id: Required[str]
+    """Fine-tuning job whose checkpoints to list: its id (ftjob-…)."""
     after: str
+    """Page cursor: the last checkpoint id of the previous page; this page starts after it."""
     limit: int
+    """Most checkpoints per page (default 10)."""
 
 
 class FineTuningJobsListEventsPayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.list_events``: List the status events of a fine-tuning job."""
     fine_tuning_job_id: Required[str]
+    """Fine-tuning job whose events to list: its id (ftjob-…)."""
     after: str
+    """Page cursor: the last event id of the previous page; this page starts after it."""
     limit: int
+    """Most events per page (default 20)."""
 
 
 class FineTuningJobsPausePayload(TypedDict, total=False):
@@ -1770,166 +1988,283 @@ class FineTuningJobsResumePayload(TypedDict, total=False):
 class ImagesEditPayload(TypedDict, total=False):
     """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images."""
     image: FileInput | list[FileInput]
+    """Image(s) to edit: one file, or up to 16 (png, webp, jpg) for the GPT image models."""
     prompt: Required[str]
+    """What the edited image should show; up to 1,000 characters on dall-e-2, 32,000 on GPT image models."""
     mask: Any
+    """A png the size of the first image; its transparent pixels mark where to edit."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     model: str | None
+    """Image model: dall-e-2 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1)."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024 or auto; the sizes offered depend on the model."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes) or b64_json; dall-e-2 only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
     input_fidelity: Literal["high", "low"] | None
+    """How closely to keep the input's details, faces and style: high or low (default)."""
     stream: bool | None
+    """true: partial images arrive as server-sent events before the final one."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     quality: Literal["standard", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low, medium, high, standard (dall-e-2) or auto (default)."""
     images: list[Any]
+    """Input images by reference ({image_url} or {file_id}), 1–16, instead of uploading files."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
 
 
 class ImagesEditStreamPayload(TypedDict, total=False):
     """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images. (streamed)"""
     image: FileInput | list[FileInput]
+    """Image(s) to edit: one file, or up to 16 (png, webp, jpg) for the GPT image models."""
     prompt: Required[str]
+    """What the edited image should show; up to 1,000 characters on dall-e-2, 32,000 on GPT image models."""
     mask: Any
+    """A png the size of the first image; its transparent pixels mark where to edit."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     model: str | None
+    """Image model: dall-e-2 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1)."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024 or auto; the sizes offered depend on the model."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes) or b64_json; dall-e-2 only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
     input_fidelity: Literal["high", "low"] | None
+    """How closely to keep the input's details, faces and style: high or low (default)."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     quality: Literal["standard", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low, medium, high, standard (dall-e-2) or auto (default)."""
     images: list[Any]
+    """Input images by reference ({image_url} or {file_id}), 1–16, instead of uploading files."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
     stream: Required[Literal[True]]
+    """true: partial images arrive as server-sent events before the final one."""
 
 
 class ImagesEditNoStreamPayload(TypedDict, total=False):
     """Payload of ``images.edit``: Edit or extend images from a prompt, optionally with a mask; stream true sends partial images. (not streamed)"""
     image: FileInput | list[FileInput]
+    """Image(s) to edit: one file, or up to 16 (png, webp, jpg) for the GPT image models."""
     prompt: Required[str]
+    """What the edited image should show; up to 1,000 characters on dall-e-2, 32,000 on GPT image models."""
     mask: Any
+    """A png the size of the first image; its transparent pixels mark where to edit."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     model: str | None
+    """Image model: dall-e-2 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1)."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024 or auto; the sizes offered depend on the model."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes) or b64_json; dall-e-2 only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
     input_fidelity: Literal["high", "low"] | None
+    """How closely to keep the input's details, faces and style: high or low (default)."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     quality: Literal["standard", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low, medium, high, standard (dall-e-2) or auto (default)."""
     images: list[Any]
+    """Input images by reference ({image_url} or {file_id}), 1–16, instead of uploading files."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
     stream: Literal[False] | None
+    """true: partial images arrive as server-sent events before the final one."""
 
 
 class ImagesGeneratePayload(TypedDict, total=False):
     """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images."""
     prompt: Required[str]
+    """What the image should show; up to 1,000 characters on dall-e-2, 4,000 on dall-e-3, 32,000 on GPT models."""
     model: str | None
+    """Image model: dall-e-2, dall-e-3 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1); dall-e-3 makes only 1."""
     quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low / medium / high (GPT models), standard / hd (dall-e-3), or auto (default)."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes, default) or b64_json; DALL·E only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     stream: bool | None
+    """true: partial images arrive as server-sent events before the final one; GPT image models."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024, 1792x1024 or auto; the sizes depend on the model."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     style: Literal["vivid", "natural"] | None
+    """dall-e-3 only: vivid (default, dramatic and hyper-real) or natural (plainer)."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
 
 
 class ImagesGenerateStreamPayload(TypedDict, total=False):
     """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images. (streamed)"""
     prompt: Required[str]
+    """What the image should show; up to 1,000 characters on dall-e-2, 4,000 on dall-e-3, 32,000 on GPT models."""
     model: str | None
+    """Image model: dall-e-2, dall-e-3 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1); dall-e-3 makes only 1."""
     quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low / medium / high (GPT models), standard / hd (dall-e-3), or auto (default)."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes, default) or b64_json; DALL·E only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024, 1792x1024 or auto; the sizes depend on the model."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     style: Literal["vivid", "natural"] | None
+    """dall-e-3 only: vivid (default, dramatic and hyper-real) or natural (plainer)."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
     stream: Required[Literal[True]]
+    """true: partial images arrive as server-sent events before the final one; GPT image models."""
 
 
 class ImagesGenerateNoStreamPayload(TypedDict, total=False):
     """Payload of ``images.generate``: Generate images from a text prompt; stream true sends partial images. (not streamed)"""
     prompt: Required[str]
+    """What the image should show; up to 1,000 characters on dall-e-2, 4,000 on dall-e-3, 32,000 on GPT models."""
     model: str | None
+    """Image model: dall-e-2, dall-e-3 or a GPT image model such as gpt-image-1.5."""
     n: int | None
+    """How many images to make, 1–10 (default 1); dall-e-3 makes only 1."""
     quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None
+    """Rendering quality: low / medium / high (GPT models), standard / hd (dall-e-3), or auto (default)."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes, default) or b64_json; DALL·E only, GPT models send b64."""
     output_format: Literal["png", "jpeg", "webp"] | None
+    """Image file type: png (default), jpeg or webp; GPT image models only."""
     output_compression: int | None
+    """Compression for jpeg or webp, 0–100 (default 100); GPT image models only."""
     partial_images: int | None
+    """Partial images to stream before the final one, 0–3 (default 0); needs stream."""
     size: str | None
+    """Width x height, such as 1024x1024, 1536x1024, 1792x1024 or auto; the sizes depend on the model."""
     moderation: Literal["low", "auto"] | None
+    """Content filtering for GPT image models: auto (default) or low (less strict)."""
     background: Literal["transparent", "opaque", "auto"] | None
+    """transparent, opaque or auto (default); GPT image models only, transparent needs png or webp."""
     style: Literal["vivid", "natural"] | None
+    """dall-e-3 only: vivid (default, dramatic and hyper-real) or natural (plainer)."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
     stream: Literal[False] | None
+    """true: partial images arrive as server-sent events before the final one; GPT image models."""
 
 
 class ImagesCreateVariationPayload(TypedDict, total=False):
     """Payload of ``images.create_variation``: Create variations of an image (dall-e-2 only)."""
     image: Required[FileInput]
+    """The square png (under 4 MB) to make variations of."""
     model: str | None
+    """Model for variations; only dall-e-2 (the default) makes them."""
     n: int | None
+    """How many variations to make, 1–10 (default 1)."""
     response_format: Literal["url", "b64_json"] | None
+    """url (a link that works for 60 minutes, default) or b64_json."""
     size: Literal["256x256", "512x512", "1024x1024"] | None
+    """Output size: 256x256, 512x512 or 1024x1024 (default)."""
     user: str
+    """Your stable id for the end user, so abuse can be traced to them."""
 
 
 class BetaThreadsMessagesListPayload(TypedDict, total=False):
     """Payload of ``beta.threads.messages.list``: List the messages of an Assistants thread, optionally only those of one run."""
     thread_id: Required[str]
+    """Thread whose messages to list: its id (thread_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
     run_id: str
+    """Only the messages this run produced."""
 
 
 class BetaThreadsMessagesCreatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.messages.create``: Add a message to an Assistants thread."""
     thread_id: Required[str]
+    """Thread to add the message to: its id (thread_…)."""
     role: Required[Literal["user", "assistant"]]
+    """Who speaks: user (a person's message) or assistant (put words in the assistant's mouth)."""
     content: Required[str | list[dict[str, Any]]]
+    """The message: plain text, or a list of text, image_file and image_url parts."""
     attachments: list[dict[str, Any]] | None
+    """Files to attach, each with the tools (code_interpreter, file_search) that may read it."""
     metadata: dict[str, str] | None
+    """Your own labels for the message: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class BetaThreadsMessagesRetrievePayload(TypedDict, total=False):
     """Payload of ``beta.threads.messages.retrieve``: Get a message of an Assistants thread."""
     thread_id: Required[str]
+    """Thread holding the message: its id (thread_…)."""
     message_id: Required[str]
+    """Message to read: its id (msg_…)."""
 
 
 class BetaThreadsMessagesUpdatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.messages.update``: Change the metadata of a message in an Assistants thread."""
     thread_id: Required[str]
+    """Thread holding the message: its id (thread_…)."""
     message_id: Required[str]
+    """Message to change: its id (msg_…)."""
     metadata: dict[str, str] | None
+    """New labels for the message, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class BetaThreadsMessagesDeletePayload(TypedDict, total=False):
     """Payload of ``beta.threads.messages.delete``: Delete a message from an Assistants thread."""
     thread_id: Required[str]
+    """Thread holding the message: its id (thread_…)."""
     message_id: Required[str]
+    """Message to delete: its id (msg_…)."""
 
 
 class ModelsListPayload(TypedDict, total=False):
@@ -1939,17 +2274,21 @@ class ModelsListPayload(TypedDict, total=False):
 class ModelsRetrievePayload(TypedDict, total=False):
     """Payload of ``models.retrieve``: Get the details of a model."""
     model: Required[str]
+    """Model to describe: its id, such as gpt-4o-mini, or ft:… for a fine-tuned one."""
 
 
 class ModelsDeletePayload(TypedDict, total=False):
     """Payload of ``models.delete``: Delete a fine-tuned model (needs the organization Owner role)."""
     model: Required[str]
+    """Your fine-tuned model to delete: its id (ft:…)."""
 
 
 class ModerationsCreatePayload(TypedDict, total=False):
     """Payload of ``moderations.create``: Check text or images for harmful content; answers per-category flags and scores."""
     input: Required[str | list[str] | list[dict[str, Any]]]
+    """What to check: a string, a list of strings, or text and image_url parts (omni models)."""
     model: str
+    """Moderation model: omni-moderation-latest (default, also reads images) or a text-moderation one."""
 
 
 class RealtimeCallsCreatePayload(TypedDict, total=False):
@@ -1961,43 +2300,65 @@ class RealtimeCallsCreatePayload(TypedDict, total=False):
 class RealtimeCallsAcceptPayload(TypedDict, total=False):
     """Payload of ``realtime.calls.accept``: Accept an incoming SIP call and set up its Realtime session."""
     call_id: Required[str]
+    """Call to answer: its id, from the realtime.call.incoming webhook."""
     type: Required[Literal["realtime"]]
+    """Session kind; always realtime here."""
     output_modalities: list[Literal["text", "audio"]]
+    """What the model answers with: [audio] (default, with a transcript) or [text]."""
     model: str
+    """Realtime model for the call, such as gpt-realtime."""
     instructions: str
+    """System guidance for the session: persona, tone, what to do and avoid."""
     audio: dict[str, Any]
+    """Input and output audio settings: formats, transcription, turn detection, voice, speed."""
     include: list[Literal["item.input_audio_transcription.logprobs"]]
+    """Extra fields in server events: item.input_audio_transcription.logprobs."""
     tracing: Literal["auto"] | dict[str, Any] | None
+    """Send session traces to the dashboard: auto, a {workflow_name, group_id, metadata} object, or null."""
     tools: list[dict[str, Any]]
+    """Functions and MCP servers the model may call during the session."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool to call: auto, none, required, or one named function or MCP tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls at once (reasoning realtime models only)."""
     reasoning: dict[str, Any]
+    """Reasoning settings ({effort}) for reasoning realtime models."""
     max_output_tokens: Literal["inf"] | int
+    """Cap on tokens per model answer, tool calls included: 1–4096, or inf for the model's most."""
     truncation: Literal["auto", "disabled"] | dict[str, Any]
+    """What happens when the context fills: auto (drop oldest), disabled, or a retention_ratio."""
     prompt: dict[str, Any] | None
+    """A stored prompt template to use: {id, version, variables}."""
 
 
 class RealtimeCallsHangupPayload(TypedDict, total=False):
     """Payload of ``realtime.calls.hangup``: End an active Realtime call (SIP or WebRTC)."""
     call_id: Required[str]
+    """Call to end: its id (from the incoming-call webhook, or the WebRTC call's own)."""
 
 
 class RealtimeCallsReferPayload(TypedDict, total=False):
     """Payload of ``realtime.calls.refer``: Hand an active SIP call over to another SIP destination (REFER)."""
     call_id: Required[str]
+    """Call to transfer: its id, from the realtime.call.incoming webhook."""
     target_uri: Required[str]
+    """Where to send the caller (SIP Refer-To), such as tel:+15551234567 or sip:desk@example.com."""
 
 
 class RealtimeCallsRejectPayload(TypedDict, total=False):
     """Payload of ``realtime.calls.reject``: Decline an incoming SIP call, optionally with a SIP status code."""
     call_id: Required[str]
+    """Call to turn down: its id, from the realtime.call.incoming webhook."""
     status_code: int
+    """SIP status sent to the caller (default 603 Decline), such as 486 Busy Here."""
 
 
 class RealtimeClientSecretsCreatePayload(TypedDict, total=False):
     """Payload of ``realtime.client_secrets.create``: Create a short-lived Realtime client secret with its session configuration."""
     expires_after: dict[str, Any]
+    """Lifetime of the secret: {anchor: created_at, seconds: 10–7200} (default 600)."""
     session: dict[str, Any]
+    """Session the secret opens: a realtime or a transcription session config."""
 
 
 class BetaRealtimeSessionsCreatePayload(TypedDict, total=False):
@@ -2550,431 +2911,697 @@ class ResponsesParsePayload(TypedDict, total=False):
 class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
     """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     thread: dict[str, Any]
+    """The new thread: its messages, tool_resources and metadata; empty when omitted."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this run: code_interpreter file ids, file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     stream: bool | None
+    """true: follow the run as server-sent events until it ends."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class BetaThreadsCreateAndRunStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events. (streamed)"""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     thread: dict[str, Any]
+    """The new thread: its messages, tool_resources and metadata; empty when omitted."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this run: code_interpreter file ids, file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     stream: Required[Literal[True]]
+    """true: follow the run as server-sent events until it ends."""
 
 
 class BetaThreadsCreateAndRunNoStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.create_and_run``: Create an Assistants thread and start a run on it in one call; stream true sends events. (not streamed)"""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     thread: dict[str, Any]
+    """The new thread: its messages, tool_resources and metadata; empty when omitted."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this run: code_interpreter file ids, file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     stream: Literal[False] | None
+    """true: follow the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsListPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.list``: List the runs of an Assistants thread."""
     thread_id: Required[str]
+    """Thread whose runs to list: its id (thread_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
 
 
 class BetaThreadsRunsCreatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events."""
     thread_id: Required[str]
+    """Thread to run: its id (thread_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     additional_instructions: str | None
+    """Text added after the assistant's own instructions, for this run only."""
     additional_messages: list[dict[str, Any]] | None
+    """Messages to add to the thread just before the run starts."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     stream: bool | None
+    """true: follow the run as server-sent events until it ends."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class BetaThreadsRunsCreateStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events. (streamed)"""
     thread_id: Required[str]
+    """Thread to run: its id (thread_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     additional_instructions: str | None
+    """Text added after the assistant's own instructions, for this run only."""
     additional_messages: list[dict[str, Any]] | None
+    """Messages to add to the thread just before the run starts."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     stream: Required[Literal[True]]
+    """true: follow the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsCreateNoStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.create``: Start a run of an assistant on a thread; stream true sends events. (not streamed)"""
     thread_id: Required[str]
+    """Thread to run: its id (thread_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     additional_instructions: str | None
+    """Text added after the assistant's own instructions, for this run only."""
     additional_messages: list[dict[str, Any]] | None
+    """Messages to add to the thread just before the run starts."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     stream: Literal[False] | None
+    """true: follow the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsRetrievePayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.retrieve``: Get a run of an Assistants thread."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run to read: its id (run_…)."""
 
 
 class BetaThreadsRunsUpdatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.update``: Change the metadata of a run."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run to change: its id (run_…)."""
     metadata: dict[str, str] | None
+    """New labels for the run, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class BetaThreadsRunsCancelPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.cancel``: Cancel a run of an Assistants thread while it is in progress."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run to stop: its id (run_…)."""
 
 
 class BetaThreadsRunsStepsListPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.steps.list``: List the steps of a run."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run whose steps to list: its id (run_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
 
 
 class BetaThreadsRunsStepsRetrievePayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.steps.retrieve``: Get a step of a run."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run the step belongs to: its id (run_…)."""
     step_id: Required[str]
+    """Step to read: its id (step_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
 
 
 class BetaThreadsRunsSubmitToolOutputsPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run waiting for tool results (status requires_action): its id (run_…)."""
     tool_outputs: Required[list[dict[str, Any]]]
+    """Results of the requested calls: {tool_call_id, output} for each, all sent at once."""
     stream: bool | None
+    """true: follow the rest of the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsSubmitToolOutputsStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue. (streamed)"""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run waiting for tool results (status requires_action): its id (run_…)."""
     tool_outputs: Required[list[dict[str, Any]]]
+    """Results of the requested calls: {tool_call_id, output} for each, all sent at once."""
     stream: Required[Literal[True]]
+    """true: follow the rest of the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsSubmitToolOutputsNoStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.submit_tool_outputs``: Send tool call results to a run that requires action, so it can continue. (not streamed)"""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run waiting for tool results (status requires_action): its id (run_…)."""
     tool_outputs: Required[list[dict[str, Any]]]
+    """Results of the requested calls: {tool_call_id, output} for each, all sent at once."""
     stream: Literal[False] | None
+    """true: follow the rest of the run as server-sent events until it ends."""
 
 
 class BetaThreadsRunsCreateAndPollPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.create_and_poll``: Start a run, then poll it until it needs action or reaches a final state."""
     thread_id: Required[str]
+    """Thread to run: its id (thread_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     additional_instructions: str | None
+    """Text added after the assistant's own instructions, for this run only."""
     additional_messages: list[dict[str, Any]] | None
+    """Messages to add to the thread just before the run starts."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     stream: Literal[False] | None
+    """Leave unset (or false): this helper waits for the end instead of streaming."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class BetaThreadsRunsPollPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.poll``: Re-read a run until it needs action or reaches a final state."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run to read: its id (run_…)."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class BetaThreadsCreateAndRunPollPayload(TypedDict, total=False):
     """Payload of ``beta.threads.create_and_run_poll``: Create a thread and start a run on it, then poll the run until it needs action or reaches a final state."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     thread: dict[str, Any]
+    """The new thread: its messages, tool_resources and metadata; empty when omitted."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this run: code_interpreter file ids, file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     stream: Literal[False] | None
+    """Leave unset (or false): this helper waits for the end instead of streaming."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class BetaThreadsRunsSubmitToolOutputsAndPollPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.submit_tool_outputs_and_poll``: Send the tool outputs a run asked for, then poll the run until it needs action again or reaches a final state."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run waiting for tool results (status requires_action): its id (run_…)."""
     tool_outputs: Required[list[dict[str, Any]]]
+    """Results of the requested calls: {tool_call_id, output} for each, all sent at once."""
     stream: Literal[False] | None
+    """Leave unset (or false): this helper waits for the end instead of streaming."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class BetaThreadsRunsStreamPayload(TypedDict, total=False):
     """Payload of ``beta.threads.runs.stream``: Start a run and receive its events as a stream (the run create call with stream true)."""
     thread_id: Required[str]
+    """Thread to run: its id (thread_…)."""
     include: list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+    """Extra data in the answer: file_search result content of the run's steps."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How hard a reasoning model thinks before answering: none … max; lower is faster and cheaper."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     additional_instructions: str | None
+    """Text added after the assistant's own instructions, for this run only."""
     additional_messages: list[dict[str, Any]] | None
+    """Messages to add to the thread just before the run starts."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class BetaThreadsRunsSubmitToolOutputsStreamPayload2(TypedDict, total=False):
     """Payload of ``beta.threads.runs.submit_tool_outputs_stream``: Send the tool outputs a run asked for and receive the rest of the run as a stream of events."""
     thread_id: Required[str]
+    """Thread the run belongs to: its id (thread_…)."""
     run_id: Required[str]
+    """Run waiting for tool results (status requires_action): its id (run_…)."""
     tool_outputs: Required[list[dict[str, Any]]]
+    """Results of the requested calls: {tool_call_id, output} for each, all sent at once."""
 
 
 class BetaThreadsCreateAndRunStreamPayload2(TypedDict, total=False):
     """Payload of ``beta.threads.create_and_run_stream``: Create a thread, start a run on it and receive the run's events as a stream."""
     assistant_id: Required[str]
+    """Assistant that runs: its id (asst_…)."""
     thread: dict[str, Any]
+    """The new thread: its messages, tool_resources and metadata; empty when omitted."""
     model: str | None
+    """Model for this run only, in place of the assistant's."""
     instructions: str | None
+    """System guidance for this run only, in place of the assistant's."""
     tools: list[dict[str, Any]] | None
+    """Tools for this run only, in place of the assistant's (at most 20)."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this run: code_interpreter file ids, file_search vector store ids."""
     metadata: dict[str, str] | None
+    """Your own labels for the run: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
     temperature: float | None
+    """Sampling randomness, 0–2 (default 1): low stays focused, high varies more; tune this or top_p."""
     top_p: float | None
+    """Nucleus sampling, 0–1 (default 1): keep only the likeliest tokens up to this mass; tune this or temperature."""
     max_prompt_tokens: int | None
+    """Budget of input tokens over the whole run (at least 256); the run ends incomplete past it."""
     max_completion_tokens: int | None
+    """Budget of output tokens over the whole run (at least 256); the run ends incomplete past it."""
     truncation_strategy: Any
+    """How the thread is cut to fit the context: auto, or last_messages with a count."""
     tool_choice: Any
+    """Whether and which tool to call: none, auto, required, or one named tool."""
     parallel_tool_calls: bool
+    """Allow several function calls in one step (default true)."""
     response_format: Literal["auto"] | dict[str, Any] | None
+    """Answer shape: auto, text, json_object or a json_schema the output must follow."""
 
 
 class SkillsListPayload(TypedDict, total=False):
     """Payload of ``skills.list``: List the project's skills."""
     limit: int
+    """Most skills per page (up to 100)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc or desc."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
 
 
 class SkillsCreatePayload(TypedDict, total=False):
     """Payload of ``skills.create``: Create a skill by uploading its files."""
     files: Required[list[FileInput] | FileInput]
+    """The skill's files (its SKILL.md and what it uses, up to 500), or one zip holding them."""
 
 
 class SkillsRetrievePayload(TypedDict, total=False):
     """Payload of ``skills.retrieve``: Get a skill."""
     skill_id: Required[str]
+    """Skill to read: its id."""
 
 
 class SkillsUpdatePayload(TypedDict, total=False):
     """Payload of ``skills.update``: Set which version of a skill is the default."""
     skill_id: Required[str]
+    """Skill to change: its id."""
     default_version: Required[str]
+    """Version number that becomes the one used when no version is named."""
 
 
 class SkillsDeletePayload(TypedDict, total=False):
     """Payload of ``skills.delete``: Delete a skill."""
     skill_id: Required[str]
+    """Skill to delete: its id."""
 
 
 class SkillsContentRetrievePayload(TypedDict, total=False):
     """Payload of ``skills.content.retrieve``: Download a skill as a zip bundle."""
     skill_id: Required[str]
+    """Skill to download (as a zip): its id."""
 
 
 class SkillsVersionsListPayload(TypedDict, total=False):
     """Payload of ``skills.versions.list``: List the versions of a skill."""
     skill_id: Required[str]
+    """Skill whose versions to list: its id."""
     limit: int
+    """Most versions per page (up to 100)."""
     order: Literal["asc", "desc"]
+    """Sort by version number: asc or desc."""
     after: str
+    """Page cursor: the last version id of the previous page; this page starts after it."""
 
 
 class SkillsVersionsCreatePayload(TypedDict, total=False):
     """Payload of ``skills.versions.create``: Upload files as a new version of a skill, optionally making it the default."""
     skill_id: Required[str]
+    """Skill to add a version to: its id."""
     files: Required[list[FileInput] | FileInput]
+    """The new version's files (its SKILL.md and what it uses, up to 500), or one zip holding them."""
     default: bool
+    """true: make this version the skill's default at once."""
 
 
 class SkillsVersionsRetrievePayload(TypedDict, total=False):
     """Payload of ``skills.versions.retrieve``: Get one version of a skill."""
     skill_id: Required[str]
+    """Skill the version belongs to: its id."""
     version: Required[str]
+    """Which version to read, by number."""
 
 
 class SkillsVersionsDeletePayload(TypedDict, total=False):
     """Payload of ``skills.versions.delete``: Delete a version of a skill."""
     skill_id: Required[str]
+    """Skill the version belongs to: its id."""
     version: Required[str]
+    """Which version to delete, by number."""
 
 
 class SkillsVersionsContentRetrievePayload(TypedDict, total=False):
     """Payload of ``skills.versions.content.retrieve``: Download one version of a skill as a zip bundle."""
     skill_id: Required[str]
+    """Skill the version belongs to: its id."""
     version: Required[str]
+    """Which version to download (as a zip), by number."""
 
 
 class BetaThreadsCreatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.create``: Create an Assistants thread, optionally with first messages."""
     messages: list[dict[str, Any]]
+    """Messages the thread starts with, oldest first."""
     tool_resources: dict[str, Any] | None
+    """Files the tools may use in this thread: code_interpreter file ids, file_search vector stores."""
     metadata: dict[str, str] | None
+    """Your own labels for the thread: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class BetaThreadsRetrievePayload(TypedDict, total=False):
     """Payload of ``beta.threads.retrieve``: Get an Assistants thread."""
     thread_id: Required[str]
+    """Thread to read: its id (thread_…)."""
 
 
 class BetaThreadsUpdatePayload(TypedDict, total=False):
     """Payload of ``beta.threads.update``: Change an Assistants thread's tool resources or metadata."""
     thread_id: Required[str]
+    """Thread to change: its id (thread_…)."""
     tool_resources: dict[str, Any] | None
+    """New files for the thread's tools: code_interpreter file ids, file_search vector stores."""
     metadata: dict[str, str] | None
+    """New labels for the thread, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class BetaThreadsDeletePayload(TypedDict, total=False):
     """Payload of ``beta.threads.delete``: Delete an Assistants thread."""
     thread_id: Required[str]
+    """Thread to delete: its id (thread_…)."""
 
 
 class UploadsCreatePayload(TypedDict, total=False):
     """Payload of ``uploads.create``: Start an Upload for a large file that you then send in parts."""
     filename: Required[str]
+    """Name the finished file will have."""
     purpose: Required[Literal["assistants", "batch", "fine-tune", "vision"]]
+    """What the file is for (assistants, batch, fine-tune, vision); it decides where it can be used."""
     bytes: Required[int]
+    """Exact size of the whole file in bytes; the parts must add up to it (at most 8 GB)."""
     mime_type: Required[str]
+    """MIME type of the file, such as text/jsonl; it must suit the purpose."""
     expires_after: dict[str, Any]
+    """When the finished file is deleted by itself: {anchor: created_at, seconds: 3600–2592000}."""
 
 
 class UploadsCancelPayload(TypedDict, total=False):
     """Payload of ``uploads.cancel``: Cancel an Upload; no more parts can be added to it."""
     upload_id: Required[str]
+    """Upload to abandon; no part can be added after: its id (upload_…)."""
 
 
 class UploadsCompletePayload(TypedDict, total=False):
     """Payload of ``uploads.complete``: Finish an Upload by giving its part ids in order; the answer holds the resulting File."""
     upload_id: Required[str]
+    """Upload to finish: its id (upload_…)."""
     part_ids: Required[list[str]]
+    """Ids of the uploaded parts, in the order they join into the file."""
     md5: str
+    """MD5 hex digest of the whole file, checked against the joined parts."""
 
 
 class UploadsPartsCreatePayload(TypedDict, total=False):
     """Payload of ``uploads.parts.create``: Add a chunk of bytes (a part) to an Upload."""
     upload_id: Required[str]
+    """Upload the part belongs to: its id (upload_…)."""
     data: Required[FileInput]
+    """The bytes of this part, at most 64 MB."""
 
 
 class UploadsUploadFileChunkedPayload(TypedDict, total=False):
@@ -2992,88 +3619,135 @@ class UploadsUploadFileChunkedPayload(TypedDict, total=False):
 class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.create``: Attach many files to a vector store at once, as one batch."""
     vector_store_id: Required[str]
+    """Vector store to add the files to: its id (vs_…)."""
     file_ids: list[str]
+    """Uploaded files to add, 1–2000, all with the same chunking and attributes; or use files."""
     files: list[dict[str, Any]]
+    """Files to add, each with its own chunking_strategy and attributes, 1–2000; or use file_ids."""
     chunking_strategy: dict[str, Any]
+    """How the files are split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on each file, for search filters."""
 
 
 class VectorStoresFileBatchesRetrievePayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.retrieve``: Get a vector store file batch and its file counts."""
     vector_store_id: Required[str]
+    """Vector store the batch belongs to: its id (vs_…)."""
     batch_id: Required[str]
+    """File batch to read: its id (vsfb_…)."""
 
 
 class VectorStoresFileBatchesCancelPayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.cancel``: Cancel the processing of a vector store file batch."""
     vector_store_id: Required[str]
+    """Vector store the batch belongs to: its id (vs_…)."""
     batch_id: Required[str]
+    """File batch to stop: its id (vsfb_…)."""
 
 
 class VectorStoresFileBatchesListFilesPayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.list_files``: List the files of a vector store file batch, optionally by status."""
     vector_store_id: Required[str]
+    """Vector store the batch belongs to: its id (vs_…)."""
     batch_id: Required[str]
+    """File batch whose files to list: its id (vsfb_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
     filter: Literal["in_progress", "completed", "failed", "cancelled"]
+    """Keep only files whose processing is in this state (in_progress, completed, failed, cancelled)."""
 
 
 class VectorStoresFileBatchesCreateAndPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.create_and_poll``: Create a file batch, then poll it until it is completed, failed or cancelled."""
     vector_store_id: Required[str]
+    """Vector store to add the files to: its id (vs_…)."""
     file_ids: list[str]
+    """Uploaded files to add, 1–2000, all with the same chunking and attributes; or use files."""
     files: list[dict[str, Any]]
+    """Files to add, each with its own chunking_strategy and attributes, 1–2000; or use file_ids."""
     chunking_strategy: dict[str, Any]
+    """How the files are split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on each file, for search filters."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VectorStoresFileBatchesUploadAndPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.upload_and_poll``: Upload local files, add them with any existing file ids as one batch, and poll it until done."""
     vector_store_id: Required[str]
+    """Vector store to add the files to: its id (vs_…)."""
     file_ids: list[str]
+    """Uploaded files to add, 1–2000, all with the same chunking and attributes; or use files."""
     files: list[FileInput]
+    """Local files to upload (purpose assistants) and add to the vector store as one batch."""
     chunking_strategy: dict[str, Any]
+    """How the files are split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on each file, for search filters."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
     max_concurrency: int
+    """Most uploads running at the same time (at least 1)."""
 
 
 class VectorStoresFileBatchesPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.file_batches.poll``: Re-read a file batch until none of its files is still in progress."""
     vector_store_id: Required[str]
+    """Vector store the batch belongs to: its id (vs_…)."""
     batch_id: Required[str]
+    """File batch to read: its id (vsfb_…)."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VectorStoresFilesListPayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.list``: List the files attached to a vector store, optionally by status."""
     vector_store_id: Required[str]
+    """Vector store whose files to list: its id (vs_…)."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
     filter: Literal["in_progress", "completed", "failed", "cancelled"]
+    """Keep only files whose processing is in this state (in_progress, completed, failed, cancelled)."""
 
 
 class VectorStoresFilesCreatePayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.create``: Attach an uploaded file to a vector store."""
     vector_store_id: Required[str]
+    """Vector store to add the file to: its id (vs_…)."""
     file_id: Required[str]
+    """Uploaded file to add, chunked and embedded for search."""
     chunking_strategy: dict[str, Any]
+    """How the file is split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on the file, for search filters."""
 
 
 class VectorStoresFilesRetrievePayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.retrieve``: Get a file attached to a vector store."""
     vector_store_id: Required[str]
+    """Vector store holding the file: its id (vs_…)."""
     file_id: Required[str]
+    """File to read: its id (file-…)."""
 
 
 class VectorStoresFilesUpdatePayload(TypedDict, total=False):
@@ -3086,7 +3760,9 @@ class VectorStoresFilesUpdatePayload(TypedDict, total=False):
 class VectorStoresFilesDeletePayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.delete``: Detach a file from a vector store; the file itself is kept."""
     vector_store_id: Required[str]
+    """Vector store holding the file: its id (vs_…)."""
     file_id: Required[str]
+    """File to take out of the store: its id; the uploaded file itself stays."""
 
 
 class VectorStoresFilesContentPayload(TypedDict, total=False):
@@ -3098,73 +3774,109 @@ class VectorStoresFilesContentPayload(TypedDict, total=False):
 class VectorStoresFilesCreateAndPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.create_and_poll``: Attach a file to a vector store, then poll it until it is completed, failed or cancelled."""
     vector_store_id: Required[str]
+    """Vector store to add the file to: its id (vs_…)."""
     file_id: Required[str]
+    """Uploaded file to add, chunked and embedded for search."""
     chunking_strategy: dict[str, Any]
+    """How the file is split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on the file, for search filters."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VectorStoresFilesPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.poll``: Re-read a file of a vector store until it is no longer in progress (completed, failed or cancelled)."""
     vector_store_id: Required[str]
+    """Vector store holding the file: its id (vs_…)."""
     file_id: Required[str]
+    """File to read: its id (file-…)."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VectorStoresFilesUploadPayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.upload``: Upload a local file with purpose assistants, then attach it to a vector store without waiting."""
     vector_store_id: Required[str]
+    """Vector store to attach the file to: its id (vs_…)."""
     file: Required[FileInput]
+    """Local file to upload (purpose assistants) and attach to the store."""
     chunking_strategy: dict[str, Any]
+    """How the file is split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on the file, for search filters."""
 
 
 class VectorStoresFilesUploadAndPollPayload(TypedDict, total=False):
     """Payload of ``vector_stores.files.upload_and_poll``: Upload a local file with purpose assistants, attach it to a vector store, then poll until it is processed."""
     vector_store_id: Required[str]
+    """Vector store to attach the file to: its id (vs_…)."""
     file: Required[FileInput]
+    """Local file to upload (purpose assistants) and attach to the store."""
     chunking_strategy: dict[str, Any]
+    """How the file is split: auto (default), or static with chunk size and overlap in tokens."""
     attributes: dict[str, str | float | bool] | None
+    """Up to 16 key–value pairs (string, number or boolean) on the file, for search filters."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VectorStoresListPayload(TypedDict, total=False):
     """Payload of ``vector_stores.list``: List the vector stores."""
     limit: int
+    """Most items per page (1–100, default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first) or desc (newest first, the default)."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
     before: str
+    """Page cursor going back: the first id of the current page; this page ends before it."""
 
 
 class VectorStoresCreatePayload(TypedDict, total=False):
     """Payload of ``vector_stores.create``: Create a vector store, optionally with files and an expiry policy."""
     file_ids: list[str]
+    """Uploaded files to add at once, up to 500."""
     name: str
+    """Display name for the new store."""
     description: str
+    """Short note on what the store holds."""
     expires_after: dict[str, Any]
+    """Delete the store after it sits unused: {anchor: last_active_at, days: 1–365}."""
     chunking_strategy: dict[str, Any]
+    """How the files are split: auto (default), or static with chunk size and overlap in tokens."""
     metadata: dict[str, str] | None
+    """Your own labels for the vector store: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class VectorStoresRetrievePayload(TypedDict, total=False):
     """Payload of ``vector_stores.retrieve``: Get a vector store."""
     vector_store_id: Required[str]
+    """Vector store to read: its id (vs_…)."""
 
 
 class VectorStoresUpdatePayload(TypedDict, total=False):
     """Payload of ``vector_stores.update``: Change a vector store's name, expiry policy or metadata."""
     vector_store_id: Required[str]
+    """Vector store to change: its id (vs_…)."""
     name: str | None
+    """New display name for the store."""
     expires_after: Any
+    """Delete the store after it sits unused: {anchor: last_active_at, days: 1–365}."""
     metadata: dict[str, str] | None
+    """New labels for the vector store, replacing the old: up to 16 string pairs (keys up to 64 chars, values up to 512)."""
 
 
 class VectorStoresDeletePayload(TypedDict, total=False):
     """Payload of ``vector_stores.delete``: Permanently delete a vector store."""
     vector_store_id: Required[str]
+    """Vector store to delete; its files stay uploaded: its id (vs_…)."""
 
 
 class VectorStoresSearchPayload(TypedDict, total=False):
@@ -3180,17 +3892,25 @@ class VectorStoresSearchPayload(TypedDict, total=False):
 class VideosListPayload(TypedDict, total=False):
     """Payload of ``videos.list``: List the project's videos."""
     limit: int
+    """Most videos per page (up to 100)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc or desc."""
     after: str
+    """Page cursor: the last id of the previous page; this page starts after it."""
 
 
 class VideosCreatePayload(TypedDict, total=False):
     """Payload of ``videos.create``: Start generating a video from a prompt, optionally guided by a reference input."""
     model: str
+    """Video model: sora-2 (default) or sora-2-pro, or a dated snapshot."""
     prompt: Required[str]
+    """What the video should show, 1–32,000 characters."""
     input_reference: FileInput | dict[str, Any]
+    """An image that becomes the first frame: a file, or {image_url} / {file_id}."""
     seconds: Literal["4", "8", "12"]
+    """Length of the clip in seconds, as a string: 4 (default), 8 or 12."""
     size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+    """Resolution: 720x1280 (default), 1280x720, 1024x1792 or 1792x1024."""
 
 
 class VideosCreateCharacterPayload(TypedDict, total=False):
@@ -3220,41 +3940,57 @@ class VideosExtendPayload(TypedDict, total=False):
 class VideosRetrievePayload(TypedDict, total=False):
     """Payload of ``videos.retrieve``: Get a video's status and metadata."""
     video_id: Required[str]
+    """Video job to read: its id (video_…)."""
 
 
 class VideosDeletePayload(TypedDict, total=False):
     """Payload of ``videos.delete``: Delete a video and its stored assets."""
     video_id: Required[str]
+    """Video to delete: its id (video_…)."""
 
 
 class VideosDownloadContentPayload(TypedDict, total=False):
     """Payload of ``videos.download_content``: Download a video's bytes, or its thumbnail or spritesheet."""
     video_id: Required[str]
+    """Finished video to download: its id (video_…)."""
     variant: Literal["video", "thumbnail", "spritesheet"]
+    """Which file to get: video (the mp4, default), thumbnail or spritesheet."""
 
 
 class VideosRemixPayload(TypedDict, total=False):
     """Payload of ``videos.remix``: Start a remix of a completed video with a new prompt."""
     video_id: Required[str]
+    """Finished video to start from: its id (video_…)."""
     prompt: Required[str]
+    """The change to make to the video, 1–32,000 characters."""
 
 
 class VideosPollPayload(TypedDict, total=False):
     """Payload of ``videos.poll``: Re-read a video job until it is no longer queued or in progress (completed or failed)."""
     video_id: Required[str]
+    """Video job to read: its id (video_…)."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class VideosCreateAndPollPayload(TypedDict, total=False):
     """Payload of ``videos.create_and_poll``: Start a video job, then poll it until it is completed or failed."""
     model: str
+    """Video model: sora-2 (default) or sora-2-pro, or a dated snapshot."""
     prompt: Required[str]
+    """What the video should show, 1–32,000 characters."""
     input_reference: FileInput | dict[str, Any]
+    """An image that becomes the first frame: a file, or {image_url} / {file_id}."""
     seconds: Literal["4", "8", "12"]
+    """Length of the clip in seconds, as a string: 4 (default), 8 or 12."""
     size: Literal["720x1280", "1280x720", "1024x1792", "1792x1024"]
+    """Resolution: 720x1280 (default), 1280x720, 1024x1792 or 1792x1024."""
     poll_interval_ms: int
+    """Milliseconds between status checks (default 1000); not sent to the API."""
     poll_timeout_ms: int
+    """Give up with PollTimeoutError after this many milliseconds (default 600000); not sent."""
 
 
 class WebhooksVerifySignaturePayload(TypedDict, total=False):
