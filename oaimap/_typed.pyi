@@ -1180,243 +1180,435 @@ class BatchesCancelPayload(TypedDict, total=False):
 class ChatCompletionsListPayload(TypedDict, total=False):
     """Payload of ``chat.completions.list``: List stored chat completions, optionally by model or metadata."""
     model: str
+    """Only list completions made by this model."""
     metadata: dict[str, str] | None
+    """Only list completions whose metadata holds these key-value pairs (sent as metadata[key]=value)."""
     after: str
+    """Cursor: the id of the last completion on the previous page."""
     limit: int
+    """Completions per page (default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by creation time: asc (oldest first, default) or desc."""
 
 
 class ChatCompletionsCreatePayload(TypedDict, total=False):
     """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events."""
     metadata: dict[str, str] | None
+    """Your own string tags (up to 16 pairs) kept with a stored completion; lists can filter on them."""
     top_logprobs: int | None
+    """Also return this many likeliest alternative tokens per output position; needs logprobs true."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     messages: Required[list[dict[str, Any]]]
-    """The conversation so far, oldest first, one entry per turn with its role."""
+    """The conversation so far, oldest first: developer/system, user, assistant and tool messages."""
     model: Required[str]
+    """Model that writes the reply, such as gpt-4.1-mini or gpt-5.4."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     modalities: list[Literal["text", "audio"]] | None
+    """Kinds of output to produce: text, or text and audio on models that can speak (then also set audio)."""
     verbosity: Literal["low", "medium", "high"] | None
+    """How long and detailed the answer should be: low, medium (default) or high."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How much a reasoning model thinks before answering: none, minimal, low, medium, high, xhigh or max."""
     max_completion_tokens: int | None
+    """Upper limit on tokens generated, reasoning tokens included; the successor of max_tokens."""
     frequency_penalty: float | None
+    """Positive values hold back tokens the more often they already appeared, cutting word-for-word repetition."""
     presence_penalty: float | None
+    """Positive values hold back any token already used at all, nudging the model toward new subjects."""
     web_search_options: dict[str, Any]
+    """Let the model search the web before answering: approximate user location, how much context to fetch."""
     response_format: dict[str, Any]
+    """Reply format: text, json_object (any valid JSON) or json_schema (must match your schema)."""
     audio: dict[str, Any] | None
+    """Voice and audio file format of a spoken reply; needed when modalities includes audio."""
     store: bool | None
+    """Keep this completion on the server so it can be listed, fetched, and used for evals or distillation."""
     moderation: dict[str, Any] | None
+    """Check the messages and the reply with a moderation model, under the policy you give."""
     stream: bool | None
+    """Receive the reply as server-sent chunks while it is written, ending with [DONE], instead of one object."""
     stop: str | list[str] | None
+    """Strings (up to 4) that end generation when produced; they are left out of the reply. Not for o3 or o4-mini."""
     logit_bias: dict[str, int] | None
+    """Token id to bias added before sampling: -100 effectively bans a token, 100 all but forces it."""
     logprobs: bool | None
+    """Return the log probability of each token of the reply's content (default false)."""
     max_tokens: int | None
+    """Older cap on generated tokens; use max_completion_tokens (o-series reasoning models refuse this one)."""
     n: int | None
+    """How many alternative replies (choices) to generate; the tokens of every one are billed."""
     prediction: dict[str, Any] | None
+    """Text the reply will largely repeat (say, a file being lightly edited), so it is generated faster."""
     seed: int | None
+    """Best-effort reproducibility: the same seed and settings tend to give the same reply; not guaranteed."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_usage adds a last chunk with token counts; include_obfuscation toggles padding."""
     tools: list[dict[str, Any]]
+    """Functions (or custom tools) the model may call; it then replies with tool_calls for you to run."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Tool use: none, auto (the default once tools are given), required, or one named function or custom tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls in one reply (default true); false limits the model to one at a time."""
     function_call: Literal["none", "auto"] | dict[str, Any]
+    """Deprecated, use tool_choice: none, auto, or {name} of one of functions to force it."""
     functions: list[dict[str, Any]]
+    """Deprecated, use tools: 1 to 128 function definitions the model may call."""
 
 
 class ChatCompletionsCreateStreamPayload(TypedDict, total=False):
     """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events. (streamed)"""
     metadata: dict[str, str] | None
+    """Your own string tags (up to 16 pairs) kept with a stored completion; lists can filter on them."""
     top_logprobs: int | None
+    """Also return this many likeliest alternative tokens per output position; needs logprobs true."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     messages: Required[list[dict[str, Any]]]
-    """The conversation so far, oldest first, one entry per turn with its role."""
+    """The conversation so far, oldest first: developer/system, user, assistant and tool messages."""
     model: Required[str]
+    """Model that writes the reply, such as gpt-4.1-mini or gpt-5.4."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     modalities: list[Literal["text", "audio"]] | None
+    """Kinds of output to produce: text, or text and audio on models that can speak (then also set audio)."""
     verbosity: Literal["low", "medium", "high"] | None
+    """How long and detailed the answer should be: low, medium (default) or high."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How much a reasoning model thinks before answering: none, minimal, low, medium, high, xhigh or max."""
     max_completion_tokens: int | None
+    """Upper limit on tokens generated, reasoning tokens included; the successor of max_tokens."""
     frequency_penalty: float | None
+    """Positive values hold back tokens the more often they already appeared, cutting word-for-word repetition."""
     presence_penalty: float | None
+    """Positive values hold back any token already used at all, nudging the model toward new subjects."""
     web_search_options: dict[str, Any]
+    """Let the model search the web before answering: approximate user location, how much context to fetch."""
     response_format: dict[str, Any]
+    """Reply format: text, json_object (any valid JSON) or json_schema (must match your schema)."""
     audio: dict[str, Any] | None
+    """Voice and audio file format of a spoken reply; needed when modalities includes audio."""
     store: bool | None
+    """Keep this completion on the server so it can be listed, fetched, and used for evals or distillation."""
     moderation: dict[str, Any] | None
+    """Check the messages and the reply with a moderation model, under the policy you give."""
     stop: str | list[str] | None
+    """Strings (up to 4) that end generation when produced; they are left out of the reply. Not for o3 or o4-mini."""
     logit_bias: dict[str, int] | None
+    """Token id to bias added before sampling: -100 effectively bans a token, 100 all but forces it."""
     logprobs: bool | None
+    """Return the log probability of each token of the reply's content (default false)."""
     max_tokens: int | None
+    """Older cap on generated tokens; use max_completion_tokens (o-series reasoning models refuse this one)."""
     n: int | None
+    """How many alternative replies (choices) to generate; the tokens of every one are billed."""
     prediction: dict[str, Any] | None
+    """Text the reply will largely repeat (say, a file being lightly edited), so it is generated faster."""
     seed: int | None
+    """Best-effort reproducibility: the same seed and settings tend to give the same reply; not guaranteed."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_usage adds a last chunk with token counts; include_obfuscation toggles padding."""
     tools: list[dict[str, Any]]
+    """Functions (or custom tools) the model may call; it then replies with tool_calls for you to run."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Tool use: none, auto (the default once tools are given), required, or one named function or custom tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls in one reply (default true); false limits the model to one at a time."""
     function_call: Literal["none", "auto"] | dict[str, Any]
+    """Deprecated, use tool_choice: none, auto, or {name} of one of functions to force it."""
     functions: list[dict[str, Any]]
+    """Deprecated, use tools: 1 to 128 function definitions the model may call."""
     stream: Required[Literal[True]]
+    """Receive the reply as server-sent chunks while it is written, ending with [DONE], instead of one object."""
 
 
 class ChatCompletionsCreateNoStreamPayload(TypedDict, total=False):
     """Payload of ``chat.completions.create``: Generate a model reply to a list of chat messages; stream true sends chunks as events. (not streamed)"""
     metadata: dict[str, str] | None
+    """Your own string tags (up to 16 pairs) kept with a stored completion; lists can filter on them."""
     top_logprobs: int | None
+    """Also return this many likeliest alternative tokens per output position; needs logprobs true."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     messages: Required[list[dict[str, Any]]]
-    """The conversation so far, oldest first, one entry per turn with its role."""
+    """The conversation so far, oldest first: developer/system, user, assistant and tool messages."""
     model: Required[str]
+    """Model that writes the reply, such as gpt-4.1-mini or gpt-5.4."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     modalities: list[Literal["text", "audio"]] | None
+    """Kinds of output to produce: text, or text and audio on models that can speak (then also set audio)."""
     verbosity: Literal["low", "medium", "high"] | None
+    """How long and detailed the answer should be: low, medium (default) or high."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How much a reasoning model thinks before answering: none, minimal, low, medium, high, xhigh or max."""
     max_completion_tokens: int | None
+    """Upper limit on tokens generated, reasoning tokens included; the successor of max_tokens."""
     frequency_penalty: float | None
+    """Positive values hold back tokens the more often they already appeared, cutting word-for-word repetition."""
     presence_penalty: float | None
+    """Positive values hold back any token already used at all, nudging the model toward new subjects."""
     web_search_options: dict[str, Any]
+    """Let the model search the web before answering: approximate user location, how much context to fetch."""
     response_format: dict[str, Any]
+    """Reply format: text, json_object (any valid JSON) or json_schema (must match your schema)."""
     audio: dict[str, Any] | None
+    """Voice and audio file format of a spoken reply; needed when modalities includes audio."""
     store: bool | None
+    """Keep this completion on the server so it can be listed, fetched, and used for evals or distillation."""
     moderation: dict[str, Any] | None
+    """Check the messages and the reply with a moderation model, under the policy you give."""
     stop: str | list[str] | None
+    """Strings (up to 4) that end generation when produced; they are left out of the reply. Not for o3 or o4-mini."""
     logit_bias: dict[str, int] | None
+    """Token id to bias added before sampling: -100 effectively bans a token, 100 all but forces it."""
     logprobs: bool | None
+    """Return the log probability of each token of the reply's content (default false)."""
     max_tokens: int | None
+    """Older cap on generated tokens; use max_completion_tokens (o-series reasoning models refuse this one)."""
     n: int | None
+    """How many alternative replies (choices) to generate; the tokens of every one are billed."""
     prediction: dict[str, Any] | None
+    """Text the reply will largely repeat (say, a file being lightly edited), so it is generated faster."""
     seed: int | None
+    """Best-effort reproducibility: the same seed and settings tend to give the same reply; not guaranteed."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_usage adds a last chunk with token counts; include_obfuscation toggles padding."""
     tools: list[dict[str, Any]]
+    """Functions (or custom tools) the model may call; it then replies with tool_calls for you to run."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Tool use: none, auto (the default once tools are given), required, or one named function or custom tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls in one reply (default true); false limits the model to one at a time."""
     function_call: Literal["none", "auto"] | dict[str, Any]
+    """Deprecated, use tool_choice: none, auto, or {name} of one of functions to force it."""
     functions: list[dict[str, Any]]
+    """Deprecated, use tools: 1 to 128 function definitions the model may call."""
     stream: Literal[False] | None
+    """Receive the reply as server-sent chunks while it is written, ending with [DONE], instead of one object."""
 
 
 class ChatCompletionsRetrievePayload(TypedDict, total=False):
     """Payload of ``chat.completions.retrieve``: Get a stored chat completion."""
     completion_id: Required[str]
+    """Id of the stored chat completion (chatcmpl-...) to fetch."""
 
 
 class ChatCompletionsUpdatePayload(TypedDict, total=False):
     """Payload of ``chat.completions.update``: Change the metadata of a stored chat completion."""
     completion_id: Required[str]
+    """Id of the stored chat completion whose metadata to change."""
     metadata: Required[dict[str, str] | None]
+    """New tags for the stored completion (up to 16 string pairs); the only field that can be changed."""
 
 
 class ChatCompletionsDeletePayload(TypedDict, total=False):
     """Payload of ``chat.completions.delete``: Delete a stored chat completion."""
     completion_id: Required[str]
+    """The chatcmpl-... id of a completion made with store true; it is removed for good."""
 
 
 class ChatCompletionsMessagesListPayload(TypedDict, total=False):
     """Payload of ``chat.completions.messages.list``: List the messages of a stored chat completion."""
     completion_id: Required[str]
+    """The chatcmpl-... id of the stored completion whose input messages you want."""
     after: str
+    """Cursor: the id of the last message on the previous page."""
     limit: int
+    """Messages per page (default 20)."""
     order: Literal["asc", "desc"]
+    """Sort by time: asc (oldest first, default) or desc."""
 
 
 class ChatCompletionsStreamPayload(TypedDict, total=False):
     """Payload of ``chat.completions.stream``: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""
     metadata: dict[str, str] | None
+    """Your own string tags (up to 16 pairs) kept with a stored completion; lists can filter on them."""
     top_logprobs: int | None
+    """Also return this many likeliest alternative tokens per output position; needs logprobs true."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     messages: Required[list[dict[str, Any]]]
-    """The conversation so far, oldest first, one entry per turn with its role."""
+    """The conversation so far, oldest first: developer/system, user, assistant and tool messages."""
     model: Required[str]
+    """Model that writes the reply, such as gpt-4.1-mini or gpt-5.4."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     modalities: list[Literal["text", "audio"]] | None
+    """Kinds of output to produce: text, or text and audio on models that can speak (then also set audio)."""
     verbosity: Literal["low", "medium", "high"] | None
+    """How long and detailed the answer should be: low, medium (default) or high."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How much a reasoning model thinks before answering: none, minimal, low, medium, high, xhigh or max."""
     max_completion_tokens: int | None
+    """Upper limit on tokens generated, reasoning tokens included; the successor of max_tokens."""
     frequency_penalty: float | None
+    """Positive values hold back tokens the more often they already appeared, cutting word-for-word repetition."""
     presence_penalty: float | None
+    """Positive values hold back any token already used at all, nudging the model toward new subjects."""
     web_search_options: dict[str, Any]
+    """Let the model search the web before answering: approximate user location, how much context to fetch."""
     response_format: dict[str, Any]
+    """Reply format: text, json_object (any valid JSON) or json_schema (must match your schema)."""
     audio: dict[str, Any] | None
+    """Voice and audio file format of a spoken reply; needed when modalities includes audio."""
     store: bool | None
+    """Keep this completion on the server so it can be listed, fetched, and used for evals or distillation."""
     moderation: dict[str, Any] | None
+    """Check the messages and the reply with a moderation model, under the policy you give."""
     stop: str | list[str] | None
+    """Strings (up to 4) that end generation when produced; they are left out of the reply. Not for o3 or o4-mini."""
     logit_bias: dict[str, int] | None
+    """Token id to bias added before sampling: -100 effectively bans a token, 100 all but forces it."""
     logprobs: bool | None
+    """Return the log probability of each token of the reply's content (default false)."""
     max_tokens: int | None
+    """Older cap on generated tokens; use max_completion_tokens (o-series reasoning models refuse this one)."""
     n: int | None
+    """How many alternative replies (choices) to generate; the tokens of every one are billed."""
     prediction: dict[str, Any] | None
+    """Text the reply will largely repeat (say, a file being lightly edited), so it is generated faster."""
     seed: int | None
+    """Best-effort reproducibility: the same seed and settings tend to give the same reply; not guaranteed."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_usage adds a last chunk with token counts; include_obfuscation toggles padding."""
     tools: list[dict[str, Any]]
+    """Functions (or custom tools) the model may call; it then replies with tool_calls for you to run."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Tool use: none, auto (the default once tools are given), required, or one named function or custom tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls in one reply (default true); false limits the model to one at a time."""
     function_call: Literal["none", "auto"] | dict[str, Any]
+    """Deprecated, use tool_choice: none, auto, or {name} of one of functions to force it."""
     functions: list[dict[str, Any]]
+    """Deprecated, use tools: 1 to 128 function definitions the model may call."""
 
 
 class ChatCompletionsParsePayload(TypedDict, total=False):
     """Payload of ``chat.completions.parse``: Ask for a chat completion and read its JSON reply (response_format json_schema) back as parsed data."""
     metadata: dict[str, str] | None
+    """Your own string tags (up to 16 pairs) kept with a stored completion; lists can filter on them."""
     top_logprobs: int | None
+    """Also return this many likeliest alternative tokens per output position; needs logprobs true."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     messages: Required[list[dict[str, Any]]]
-    """The conversation so far, oldest first, one entry per turn with its role."""
+    """The conversation so far, oldest first: developer/system, user, assistant and tool messages."""
     model: Required[str]
+    """Model that writes the reply, such as gpt-4.1-mini or gpt-5.4."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     modalities: list[Literal["text", "audio"]] | None
+    """Kinds of output to produce: text, or text and audio on models that can speak (then also set audio)."""
     verbosity: Literal["low", "medium", "high"] | None
+    """How long and detailed the answer should be: low, medium (default) or high."""
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+    """How much a reasoning model thinks before answering: none, minimal, low, medium, high, xhigh or max."""
     max_completion_tokens: int | None
+    """Upper limit on tokens generated, reasoning tokens included; the successor of max_tokens."""
     frequency_penalty: float | None
+    """Positive values hold back tokens the more often they already appeared, cutting word-for-word repetition."""
     presence_penalty: float | None
+    """Positive values hold back any token already used at all, nudging the model toward new subjects."""
     web_search_options: dict[str, Any]
+    """Let the model search the web before answering: approximate user location, how much context to fetch."""
     response_format: dict[str, Any]
+    """Reply format: text, json_object (any valid JSON) or json_schema (must match your schema)."""
     audio: dict[str, Any] | None
+    """Voice and audio file format of a spoken reply; needed when modalities includes audio."""
     store: bool | None
+    """Keep this completion on the server so it can be listed, fetched, and used for evals or distillation."""
     moderation: dict[str, Any] | None
+    """Check the messages and the reply with a moderation model, under the policy you give."""
     stream: bool | None
+    """Receive the reply as server-sent chunks while it is written, ending with [DONE], instead of one object."""
     stop: str | list[str] | None
+    """Strings (up to 4) that end generation when produced; they are left out of the reply. Not for o3 or o4-mini."""
     logit_bias: dict[str, int] | None
+    """Token id to bias added before sampling: -100 effectively bans a token, 100 all but forces it."""
     logprobs: bool | None
+    """Return the log probability of each token of the reply's content (default false)."""
     max_tokens: int | None
+    """Older cap on generated tokens; use max_completion_tokens (o-series reasoning models refuse this one)."""
     n: int | None
+    """How many alternative replies (choices) to generate; the tokens of every one are billed."""
     prediction: dict[str, Any] | None
+    """Text the reply will largely repeat (say, a file being lightly edited), so it is generated faster."""
     seed: int | None
+    """Best-effort reproducibility: the same seed and settings tend to give the same reply; not guaranteed."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_usage adds a last chunk with token counts; include_obfuscation toggles padding."""
     tools: list[dict[str, Any]]
+    """Functions (or custom tools) the model may call; it then replies with tool_calls for you to run."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Tool use: none, auto (the default once tools are given), required, or one named function or custom tool."""
     parallel_tool_calls: bool
+    """Allow several tool calls in one reply (default true); false limits the model to one at a time."""
     function_call: Literal["none", "auto"] | dict[str, Any]
+    """Deprecated, use tool_choice: none, auto, or {name} of one of functions to force it."""
     functions: list[dict[str, Any]]
+    """Deprecated, use tools: 1 to 128 function definitions the model may call."""
 
 
 class BetaChatkitSessionsCancelPayload(TypedDict, total=False):
@@ -2399,180 +2591,315 @@ class RealtimeTranslationsClientSecretsCreatePayload(TypedDict, total=False):
 class ResponsesCreatePayload(TypedDict, total=False):
     """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events."""
     metadata: dict[str, str] | None
+    """Your own string tags stored with the response: up to 16 pairs, keys up to 64 chars, values up to 512."""
     top_logprobs: int
+    """Also report this many likeliest alternative tokens, with log probabilities, at each output position."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     previous_response_id: str | None
+    """Continue from an earlier response; its output becomes context for this one (not with conversation)."""
     model: str
+    """Model that generates the response, such as gpt-4.1-mini or gpt-5.4."""
     background: bool | None
+    """Run asynchronously: the call returns at once; retrieve, stream or cancel the response later."""
     max_tool_calls: int | None
+    """Cap on built-in tool calls in this response, counted across all tools; further calls are skipped."""
     text: dict[str, Any]
+    """Text output settings: format (plain text, JSON, or a JSON schema to follow) and verbosity."""
     tools: list[dict[str, Any]]
+    """Tools the model may use: built-in ones (web search, file search...), MCP servers or your functions."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool the model must use: none, auto, required, or one named tool."""
     prompt: dict[str, Any] | None
+    """A reusable prompt template saved in your project: its id, optional version and variable values."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     truncation: Literal["auto", "disabled"] | None
+    """If the input outgrows the context window: auto drops the oldest items, disabled fails with a 400."""
     reasoning: dict[str, Any] | None
+    """Settings for reasoning models: effort (none up to max) and whether to return a summary of the reasoning."""
     input: str | list[dict[str, Any]]
+    """What the model answers: a string, or a list of messages and items (text, images, files, tool results)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    """Extra data to add to the output, e.g. reasoning.encrypted_content or message.output_text.logprobs."""
     parallel_tool_calls: bool | None
+    """Allow the model to request several tool calls at once (default true); false means at most one at a time."""
     store: bool | None
+    """Keep the response on the server (default true) so it can be retrieved, listed or continued later."""
     instructions: str | None
+    """System (developer) guidance placed before the input; not inherited by turns chained on this one."""
     moderation: dict[str, Any] | None
+    """Check the input and output with a moderation model, under the policy you give."""
     stream: bool | None
+    """Receive the answer as server-sent events while it is generated, instead of one object at the end."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_obfuscation false drops the random padding on delta events to save bandwidth."""
     conversation: str | dict[str, Any] | None
+    """Conversation this turn belongs to: its items serve as context and the new ones are appended to it."""
     context_management: list[dict[str, Any]] | None
+    """How to keep a long context in check, e.g. compaction once the input passes compact_threshold tokens."""
     max_output_tokens: int | None
+    """Upper limit (16 or more) on tokens generated, reasoning tokens included as well as visible text."""
 
 
 class ResponsesCreateStreamPayload(TypedDict, total=False):
     """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events. (streamed)"""
     metadata: dict[str, str] | None
+    """Your own string tags stored with the response: up to 16 pairs, keys up to 64 chars, values up to 512."""
     top_logprobs: int
+    """Also report this many likeliest alternative tokens, with log probabilities, at each output position."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     previous_response_id: str | None
+    """Continue from an earlier response; its output becomes context for this one (not with conversation)."""
     model: str
+    """Model that generates the response, such as gpt-4.1-mini or gpt-5.4."""
     background: bool | None
+    """Run asynchronously: the call returns at once; retrieve, stream or cancel the response later."""
     max_tool_calls: int | None
+    """Cap on built-in tool calls in this response, counted across all tools; further calls are skipped."""
     text: dict[str, Any]
+    """Text output settings: format (plain text, JSON, or a JSON schema to follow) and verbosity."""
     tools: list[dict[str, Any]]
+    """Tools the model may use: built-in ones (web search, file search...), MCP servers or your functions."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool the model must use: none, auto, required, or one named tool."""
     prompt: dict[str, Any] | None
+    """A reusable prompt template saved in your project: its id, optional version and variable values."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     truncation: Literal["auto", "disabled"] | None
+    """If the input outgrows the context window: auto drops the oldest items, disabled fails with a 400."""
     reasoning: dict[str, Any] | None
+    """Settings for reasoning models: effort (none up to max) and whether to return a summary of the reasoning."""
     input: str | list[dict[str, Any]]
+    """What the model answers: a string, or a list of messages and items (text, images, files, tool results)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    """Extra data to add to the output, e.g. reasoning.encrypted_content or message.output_text.logprobs."""
     parallel_tool_calls: bool | None
+    """Allow the model to request several tool calls at once (default true); false means at most one at a time."""
     store: bool | None
+    """Keep the response on the server (default true) so it can be retrieved, listed or continued later."""
     instructions: str | None
+    """System (developer) guidance placed before the input; not inherited by turns chained on this one."""
     moderation: dict[str, Any] | None
+    """Check the input and output with a moderation model, under the policy you give."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_obfuscation false drops the random padding on delta events to save bandwidth."""
     conversation: str | dict[str, Any] | None
+    """Conversation this turn belongs to: its items serve as context and the new ones are appended to it."""
     context_management: list[dict[str, Any]] | None
+    """How to keep a long context in check, e.g. compaction once the input passes compact_threshold tokens."""
     max_output_tokens: int | None
+    """Upper limit (16 or more) on tokens generated, reasoning tokens included as well as visible text."""
     stream: Required[Literal[True]]
+    """Receive the answer as server-sent events while it is generated, instead of one object at the end."""
 
 
 class ResponsesCreateNoStreamPayload(TypedDict, total=False):
     """Payload of ``responses.create``: Ask a model for a response; set stream to true to receive server-sent events. (not streamed)"""
     metadata: dict[str, str] | None
+    """Your own string tags stored with the response: up to 16 pairs, keys up to 64 chars, values up to 512."""
     top_logprobs: int
+    """Also report this many likeliest alternative tokens, with log probabilities, at each output position."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     previous_response_id: str | None
+    """Continue from an earlier response; its output becomes context for this one (not with conversation)."""
     model: str
+    """Model that generates the response, such as gpt-4.1-mini or gpt-5.4."""
     background: bool | None
+    """Run asynchronously: the call returns at once; retrieve, stream or cancel the response later."""
     max_tool_calls: int | None
+    """Cap on built-in tool calls in this response, counted across all tools; further calls are skipped."""
     text: dict[str, Any]
+    """Text output settings: format (plain text, JSON, or a JSON schema to follow) and verbosity."""
     tools: list[dict[str, Any]]
+    """Tools the model may use: built-in ones (web search, file search...), MCP servers or your functions."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool the model must use: none, auto, required, or one named tool."""
     prompt: dict[str, Any] | None
+    """A reusable prompt template saved in your project: its id, optional version and variable values."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     truncation: Literal["auto", "disabled"] | None
+    """If the input outgrows the context window: auto drops the oldest items, disabled fails with a 400."""
     reasoning: dict[str, Any] | None
+    """Settings for reasoning models: effort (none up to max) and whether to return a summary of the reasoning."""
     input: str | list[dict[str, Any]]
+    """What the model answers: a string, or a list of messages and items (text, images, files, tool results)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    """Extra data to add to the output, e.g. reasoning.encrypted_content or message.output_text.logprobs."""
     parallel_tool_calls: bool | None
+    """Allow the model to request several tool calls at once (default true); false means at most one at a time."""
     store: bool | None
+    """Keep the response on the server (default true) so it can be retrieved, listed or continued later."""
     instructions: str | None
+    """System (developer) guidance placed before the input; not inherited by turns chained on this one."""
     moderation: dict[str, Any] | None
+    """Check the input and output with a moderation model, under the policy you give."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_obfuscation false drops the random padding on delta events to save bandwidth."""
     conversation: str | dict[str, Any] | None
+    """Conversation this turn belongs to: its items serve as context and the new ones are appended to it."""
     context_management: list[dict[str, Any]] | None
+    """How to keep a long context in check, e.g. compaction once the input passes compact_threshold tokens."""
     max_output_tokens: int | None
+    """Upper limit (16 or more) on tokens generated, reasoning tokens included as well as visible text."""
     stream: Literal[False] | None
+    """Receive the answer as server-sent events while it is generated, instead of one object at the end."""
 
 
 class ResponsesRetrievePayload(TypedDict, total=False):
     """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after)."""
     response_id: Required[str]
+    """Id of the stored response (resp_...) to fetch or replay."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra output data to add, as in responses.create (e.g. file_search_call.results)."""
     stream: bool
+    """Replay the stored response as server-sent events instead of returning it as one object."""
     starting_after: int
+    """With stream: resume the replay after the event with this sequence number."""
     include_obfuscation: bool
+    """With stream: false leaves out the random padding on delta events (saves bandwidth on trusted links)."""
 
 
 class ResponsesRetrieveStreamPayload(TypedDict, total=False):
     """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after). (streamed)"""
     response_id: Required[str]
+    """Id of the stored response (resp_...) to fetch or replay."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra output data to add, as in responses.create (e.g. file_search_call.results)."""
     starting_after: int
+    """With stream: resume the replay after the event with this sequence number."""
     include_obfuscation: bool
+    """With stream: false leaves out the random padding on delta events (saves bandwidth on trusted links)."""
     stream: Required[Literal[True]]
+    """Replay the stored response as server-sent events instead of returning it as one object."""
 
 
 class ResponsesRetrieveNoStreamPayload(TypedDict, total=False):
     """Payload of ``responses.retrieve``: Fetch a stored response by id; with stream true, replay its events (resume after starting_after). (not streamed)"""
     response_id: Required[str]
+    """Id of the stored response (resp_...) to fetch or replay."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra output data to add, as in responses.create (e.g. file_search_call.results)."""
     starting_after: int
+    """With stream: resume the replay after the event with this sequence number."""
     include_obfuscation: bool
+    """With stream: false leaves out the random padding on delta events (saves bandwidth on trusted links)."""
     stream: Literal[False]
+    """Replay the stored response as server-sent events instead of returning it as one object."""
 
 
 class ResponsesDeletePayload(TypedDict, total=False):
     """Payload of ``responses.delete``: Delete a stored response."""
     response_id: Required[str]
+    """The resp_... id of the stored response to remove for good."""
 
 
 class ResponsesCancelPayload(TypedDict, total=False):
     """Payload of ``responses.cancel``: Stop a response that runs in the background."""
     response_id: Required[str]
+    """Id of the background response (resp_...) to stop."""
 
 
 class ResponsesCompactPayload(TypedDict, total=False):
     """Payload of ``responses.compact``: Shrink a long conversation into a compact item list that can start the next turn."""
     model: Required[str | None]
+    """Model that does the compaction, e.g. gpt-5.4."""
     input: str | list[dict[str, Any]] | None
+    """The conversation to shrink: a string or a list of input items (messages, tool calls, their outputs)."""
     previous_response_id: str | None
+    """Start from the context of this stored response; any input given is taken after it."""
     instructions: str | None
+    """System (developer) guidance given to the model while it compacts."""
     prompt_cache_key: str | None
+    """Label that groups requests with a shared prefix onto one cache entry (at most 64 chars)."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """Lifetime of this request's cached prefix: in_memory or 24h."""
     prompt_cache_options: dict[str, Any] | None
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     service_tier: Literal["auto", "default", "fast", "flex", "priority"] | None
+    """Processing tier: auto, default, flex, priority or fast; trades price against speed."""
 
 
 class ResponsesInputItemsListPayload(TypedDict, total=False):
     """Payload of ``responses.input_items.list``: List the input items a response was made from, a page at a time."""
     response_id: Required[str]
+    """The resp_... id whose input (messages and other items) you want back."""
     limit: int
+    """Items per page, 1 to 100 (default 20)."""
     order: Literal["asc", "desc"]
+    """Item order: asc (oldest first) or desc (newest first, the API's default)."""
     after: str
+    """Cursor: list the items that come after this item id (the previous page's last_id)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]]
+    """Extra fields to add to the items, as in responses.create's include."""
 
 
 class ResponsesInputTokensCountPayload(TypedDict, total=False):
     """Payload of ``responses.input_tokens.count``: Count the input tokens a request would use, without running the model."""
     model: str | None
+    """Model whose tokenizer and prompt format apply, e.g. gpt-4.1-mini."""
     input: str | list[dict[str, Any]] | None
+    """The input to measure: a string or a list of input items."""
     previous_response_id: str | None
+    """Count as if continuing this stored response, its context included."""
     tools: list[dict[str, Any]] | None
+    """Tools the request would offer; their definitions count toward the input."""
     text: dict[str, Any] | None
+    """Text output settings the request would use (format, verbosity); a JSON schema adds tokens."""
     reasoning: dict[str, Any] | None
+    """Reasoning settings the request would use (effort, summary)."""
     truncation: Literal["auto", "disabled"]
+    """auto or disabled: whether the request may drop the oldest items to fit the context window."""
     instructions: str | None
+    """System (developer) message the request would carry."""
     personality: str
+    """Named speaking style the model offers, such as friendly or pragmatic; leave out for its usual style."""
     conversation: str | dict[str, Any] | None
+    """Conversation (id or {id}) whose items would be read as context."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None
+    """Tool the request would force, if any: none, auto, required or a named tool."""
     parallel_tool_calls: bool | None
+    """Whether the request would let the model call several tools at once."""
 
 
 class ResponsesWebsocketPayload(TypedDict, total=False):
@@ -2840,72 +3167,135 @@ BetaResponsesInputTokensCountPayload = TypedDict(
 class ResponsesStreamPayload(TypedDict, total=False):
     """Payload of ``responses.stream``: Ask for a response and receive its events as a stream; with response_id, replay a stored response's events instead."""
     metadata: dict[str, str] | None
+    """Your own string tags stored with the response: up to 16 pairs, keys up to 64 chars, values up to 512."""
     top_logprobs: int
+    """Also report this many likeliest alternative tokens, with log probabilities, at each output position."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     previous_response_id: str | None
+    """Continue from an earlier response; its output becomes context for this one (not with conversation)."""
     model: str
+    """Model that generates the response, such as gpt-4.1-mini or gpt-5.4."""
     background: bool | None
+    """Run asynchronously: the call returns at once; retrieve, stream or cancel the response later."""
     max_tool_calls: int | None
+    """Cap on built-in tool calls in this response, counted across all tools; further calls are skipped."""
     text: dict[str, Any]
+    """Text output settings: format (plain text, JSON, or a JSON schema to follow) and verbosity."""
     tools: list[dict[str, Any]]
+    """Tools the model may use: built-in ones (web search, file search...), MCP servers or your functions."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool the model must use: none, auto, required, or one named tool."""
     prompt: dict[str, Any] | None
+    """A reusable prompt template saved in your project: its id, optional version and variable values."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     truncation: Literal["auto", "disabled"] | None
+    """If the input outgrows the context window: auto drops the oldest items, disabled fails with a 400."""
     reasoning: dict[str, Any] | None
+    """Settings for reasoning models: effort (none up to max) and whether to return a summary of the reasoning."""
     input: str | list[dict[str, Any]]
+    """What the model answers: a string, or a list of messages and items (text, images, files, tool results)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    """Extra data to add to the output, e.g. reasoning.encrypted_content or message.output_text.logprobs."""
     parallel_tool_calls: bool | None
+    """Allow the model to request several tool calls at once (default true); false means at most one at a time."""
     store: bool | None
+    """Keep the response on the server (default true) so it can be retrieved, listed or continued later."""
     instructions: str | None
+    """System (developer) guidance placed before the input; not inherited by turns chained on this one."""
     moderation: dict[str, Any] | None
+    """Check the input and output with a moderation model, under the policy you give."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_obfuscation false drops the random padding on delta events to save bandwidth."""
     conversation: str | dict[str, Any] | None
+    """Conversation this turn belongs to: its items serve as context and the new ones are appended to it."""
     context_management: list[dict[str, Any]] | None
+    """How to keep a long context in check, e.g. compaction once the input passes compact_threshold tokens."""
     max_output_tokens: int | None
+    """Upper limit (16 or more) on tokens generated, reasoning tokens included as well as visible text."""
     response_id: str
+    """Replay this stored response's events instead of creating one (runs responses.retrieve)."""
     starting_after: int
+    """With response_id: resume the replay after the event with this sequence number."""
 
 
 class ResponsesParsePayload(TypedDict, total=False):
     """Payload of ``responses.parse``: Ask for a response and read its JSON output (text.format json_schema) back as parsed data."""
     metadata: dict[str, str] | None
+    """Your own string tags stored with the response: up to 16 pairs, keys up to 64 chars, values up to 512."""
     top_logprobs: int
+    """Also report this many likeliest alternative tokens, with log probabilities, at each output position."""
     temperature: float | None
+    """Sampling randomness: 0 is near-deterministic, higher values vary more; change this or top_p, not both."""
     top_p: float | None
+    """Nucleus sampling: draw only from the likeliest tokens whose probabilities add up to this share."""
     user: str
+    """Legacy end-user id; prefer safety_identifier for abuse tracking and prompt_cache_key for caching."""
     safety_identifier: str | None
+    """A stable id for your end user (e.g. a hashed account id, no personal data) used to spot misuse."""
     prompt_cache_key: str | None
+    """Label that routes requests sharing a long prefix to the same prompt cache; replaces user for this."""
     prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """How long cached prompt prefixes may live (24h = extended); prompt_cache_options.ttl is the newer knob."""
     prompt_cache_options: dict[str, Any]
+    """Prompt cache settings for newer models: mode (implicit or explicit breakpoints) and ttl (30m)."""
     previous_response_id: str | None
+    """Continue from an earlier response; its output becomes context for this one (not with conversation)."""
     model: str
+    """Model that generates the response, such as gpt-4.1-mini or gpt-5.4."""
     background: bool | None
+    """Run asynchronously: the call returns at once; retrieve, stream or cancel the response later."""
     max_tool_calls: int | None
+    """Cap on built-in tool calls in this response, counted across all tools; further calls are skipped."""
     text: dict[str, Any]
+    """Text output settings: format (plain text, JSON, or a JSON schema to follow) and verbosity."""
     tools: list[dict[str, Any]]
+    """Tools the model may use: built-in ones (web search, file search...), MCP servers or your functions."""
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    """Whether and which tool the model must use: none, auto, required, or one named tool."""
     prompt: dict[str, Any] | None
+    """A reusable prompt template saved in your project: its id, optional version and variable values."""
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"] | None
+    """Processing tier, trading price against speed: auto follows the project's setting, flex is cheaper but slower."""
     truncation: Literal["auto", "disabled"] | None
+    """If the input outgrows the context window: auto drops the oldest items, disabled fails with a 400."""
     reasoning: dict[str, Any] | None
+    """Settings for reasoning models: effort (none up to max) and whether to return a summary of the reasoning."""
     input: str | list[dict[str, Any]]
+    """What the model answers: a string, or a list of messages and items (text, images, files, tool results)."""
     include: list[Literal["file_search_call.results", "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]] | None
+    """Extra data to add to the output, e.g. reasoning.encrypted_content or message.output_text.logprobs."""
     parallel_tool_calls: bool | None
+    """Allow the model to request several tool calls at once (default true); false means at most one at a time."""
     store: bool | None
+    """Keep the response on the server (default true) so it can be retrieved, listed or continued later."""
     instructions: str | None
+    """System (developer) guidance placed before the input; not inherited by turns chained on this one."""
     moderation: dict[str, Any] | None
+    """Check the input and output with a moderation model, under the policy you give."""
     stream: bool | None
+    """Receive the answer as server-sent events while it is generated, instead of one object at the end."""
     stream_options: dict[str, Any] | None
+    """Streaming extras: include_obfuscation false drops the random padding on delta events to save bandwidth."""
     conversation: str | dict[str, Any] | None
+    """Conversation this turn belongs to: its items serve as context and the new ones are appended to it."""
     context_management: list[dict[str, Any]] | None
+    """How to keep a long context in check, e.g. compaction once the input passes compact_threshold tokens."""
     max_output_tokens: int | None
+    """Upper limit (16 or more) on tokens generated, reasoning tokens included as well as visible text."""
 
 
 class BetaThreadsCreateAndRunPayload(TypedDict, total=False):
