@@ -30,6 +30,7 @@ class CallOptions(TypedDict, total=False):
     idempotency_key: str | None
     validation: str | None
     retry: RetryPolicy | None
+    progress: Any
 
 class SaveOptions(CallOptions, total=False):
     output: Required[str | Path | os.PathLike[str]]
@@ -2697,6 +2698,8 @@ class UploadsUploadFileChunkedPayload(TypedDict, total=False):
     part_size: int
     md5: str
     expires_after: dict[str, Any]
+    max_concurrency: int
+    resume: dict[str, Any]
 
 
 class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
