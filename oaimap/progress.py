@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import import_module
-from typing import IO, Any, AsyncIterator, Callable, Iterator, Optional
+from typing import IO, Any, AsyncIterator, Callable, Iterator
 
 import httpx
 
@@ -42,11 +42,6 @@ class Progress:
     unit: str  # "bytes" | "parts" | "polls"
     status: str | None = None  # poll: the status last read; parts: "part 3/5"
     elapsed: float = 0.0  # seconds since the work began
-
-    @property
-    def fraction(self) -> float | None:
-        """``done / total`` (0..1), or None without a total."""
-        return None if not self.total else min(self.done / self.total, 1.0)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -107,12 +102,9 @@ def download_tracker(callback: ProgressCallback, operation: str, response: httpx
     return Tracker(callback, operation, "download", "bytes", total)
 
 
-def terminal_bar(stream: IO[str] | None = None) -> Optional[Callable[[Progress], None]]:
-    """A ``progress=`` callback drawing a bar on ``stream`` (stderr), or None when
-    ``stream`` is not a terminal or tqdm is not installed: then nothing is printed.
-
-    One bar per operation and unit; it closes when its total is reached (the CLI closes
-    the rest through ``callback.close()``)."""
+def terminal_bar(stream: IO[str] | None = None) -> TerminalBar | None:
+    """A ``progress=`` callback drawing bars on ``stream`` (stderr), or None when
+    ``stream`` is not a terminal or tqdm is not installed: then nothing is printed."""
     stream = stream if stream is not None else sys.stderr
     if not (hasattr(stream, "isatty") and stream.isatty()):
         return None
@@ -120,11 +112,12 @@ def terminal_bar(stream: IO[str] | None = None) -> Optional[Callable[[Progress],
         tqdm = import_module("tqdm").tqdm  # imported here only: no cost for who never draws a bar
     except ImportError:
         return None
-    return _Bars(tqdm, stream)
+    return TerminalBar(tqdm, stream)
 
 
-class _Bars:
-    """The tqdm bars of :func:`terminal_bar`, one per (operation, unit)."""
+class TerminalBar:
+    """The tqdm bars of :func:`terminal_bar`, one per (operation, unit). A bar closes when
+    its total is reached; ``close()`` ends the others (a poll has no total)."""
 
     def __init__(self, factory: Any, stream: IO[str]):
         self._factory = factory
