@@ -23,6 +23,7 @@ _EXPORTS = {
     "Profile": "profiles",
     "RetryPolicy": "retries",
     "RetryBudget": "retries",
+    "Progress": "progress",
 }
 
 
@@ -72,6 +73,8 @@ __all__ = [
     "InternalServerError",
     "StreamError",
     "PollTimeoutError",
+    "UploadIncompleteError",
+    "Progress",
     "WebSocketError",
     "WebSocketClosedError",
     "WebhookVerificationError",

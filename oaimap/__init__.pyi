@@ -23,6 +23,7 @@ from .errors import StreamError as StreamError
 from .errors import UnknownOperationError as UnknownOperationError
 from .errors import UnprocessableEntityError as UnprocessableEntityError
 from .errors import UnsupportedOperationError as UnsupportedOperationError
+from .errors import UploadIncompleteError as UploadIncompleteError
 from .errors import ValidationError as ValidationError
 from .errors import Violation as Violation
 from .errors import WebSocketClosedError as WebSocketClosedError
@@ -30,6 +31,7 @@ from .errors import WebSocketError as WebSocketError
 from .errors import WebhookVerificationError as WebhookVerificationError
 from .host import ServiceHost as ServiceHost
 from .profiles import Profile as Profile
+from .progress import Progress as Progress
 from .retries import RetryBudget as RetryBudget
 from .retries import RetryPolicy as RetryPolicy
 from .sendable import MAX_INT as MAX_INT
@@ -74,6 +76,8 @@ __all__ = [
     "InternalServerError",
     "StreamError",
     "PollTimeoutError",
+    "UploadIncompleteError",
+    "Progress",
     "WebSocketError",
     "WebSocketClosedError",
     "WebhookVerificationError",

@@ -30,6 +30,7 @@ class CallOptions(TypedDict, total=False):
     idempotency_key: str | None
     validation: str | None
     retry: RetryPolicy | None
+    progress: Any
 
 class SaveOptions(CallOptions, total=False):
     output: Required[str | Path | os.PathLike[str]]
@@ -3995,7 +3996,7 @@ class UploadsPartsCreatePayload(TypedDict, total=False):
 
 
 class UploadsUploadFileChunkedPayload(TypedDict, total=False):
-    """Payload of ``uploads.upload_file_chunked``: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
+    """Payload of ``uploads.upload_file_chunked``: Send one local file through an Upload in parts (64 MiB each by default, several at once), then complete it with the file's md5; a stopped upload resumes without resending the parts that landed."""
     file: Required[FileInput]
     mime_type: Required[str]
     purpose: Required[str]
@@ -4004,6 +4005,8 @@ class UploadsUploadFileChunkedPayload(TypedDict, total=False):
     part_size: int
     md5: str
     expires_after: dict[str, Any]
+    max_concurrency: int
+    resume: dict[str, Any]
 
 
 class VectorStoresFileBatchesCreatePayload(TypedDict, total=False):
@@ -5572,7 +5575,7 @@ class Client(_Client):
         """beta.threads.create_and_run_stream: Create a thread, start a run on it and receive the run's events as a stream."""
     @overload
     def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject:
-        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
+        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default, several at once), then complete it with the file's md5; a stopped upload resumes without resending the parts that landed."""
     @overload
     def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
         """vector_stores.file_batches.create_and_poll: Create a file batch, then poll it until it is completed, failed or cancelled."""
@@ -6872,7 +6875,7 @@ class AsyncClient(_AsyncClient):
         """beta.threads.create_and_run_stream: Create a thread, start a run on it and receive the run's events as a stream."""
     @overload
     async def call(self, name: Literal["uploads.upload_file_chunked"], payload: UploadsUploadFileChunkedPayload, **options: Unpack[CallOptions]) -> JsonObject:
-        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default), then complete it."""
+        """uploads.upload_file_chunked: Send one local file through an Upload in parts (64 MiB each by default, several at once), then complete it with the file's md5; a stopped upload resumes without resending the parts that landed."""
     @overload
     async def call(self, name: Literal["vector_stores.file_batches.create_and_poll"], payload: VectorStoresFileBatchesCreateAndPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
         """vector_stores.file_batches.create_and_poll: Create a file batch, then poll it until it is completed, failed or cancelled."""

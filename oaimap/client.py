@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mappin
 import httpx
 
 from . import helpers, sendable
+from .helpers import chunked_upload
 from .deadline import Deadline
 from .errors import (
     APIConnectionError,
@@ -36,6 +37,7 @@ from .meta import CallMeta, attach
 from .usage import Usage
 from .profiles import PROFILE_ENV, Profile
 from .profiles import load as load_profile
+from .progress import Tracker, download_tracker
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
@@ -455,7 +457,9 @@ class Client(_Core):
         sent without schema validation, e.g. parameters newer than the specs when
         type-checked code cannot pass unknown keys), ``idempotency_key``, ``output``
         (binary answers: a file path to stream into), ``validation`` (``full``,
-        ``warn``, ``shape``, ``off``), ``retry`` (a :class:`~oaimap.RetryPolicy` for this call).
+        ``warn``, ``shape``, ``off``), ``retry`` (a :class:`~oaimap.RetryPolicy` for this call),
+        ``progress`` (a function given an :class:`oaimap.progress.Progress` as an upload,
+        a download or a poll moves on).
         The result carries ``.meta`` (:mod:`oaimap.meta`).
         """
         op, via_alias = self._resolve(name)
@@ -474,6 +478,8 @@ class Client(_Core):
     def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None and chunked_upload.is_large(op, payload):
+            return chunked_upload.run_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             self.host.fetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
@@ -488,8 +494,11 @@ class Client(_Core):
             stream.on_complete = self.usage.record  # the final usage event
             return stream
         try:
+            counter = None if opts.progress is None else download_tracker(opts.progress, op.name, response)
             if opts.output is not None:
-                return attach(_save(response, Path(opts.output), self._failure(call, "download interrupted")), self._meta(call, response))
+                return attach(_save(response, Path(opts.output), self._failure(call, "download interrupted"), counter), self._meta(call, response))
+            if counter is not None and call.streaming:  # a binary answer, counted as it comes
+                return attach(_read(response, self._failure(call, "download interrupted"), counter), self._meta(call, response))
             return attach(self._parse(op, response, via_alias), self._meta(call, response))
         finally:
             response.close()
@@ -628,6 +637,8 @@ class AsyncClient(_Core):
     async def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None and chunked_upload.is_large(op, payload):
+            return await chunked_upload.arun_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             await self.host.afetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
@@ -644,9 +655,13 @@ class AsyncClient(_Core):
             stream.on_complete = self.usage.record  # the final usage event
             return stream
         try:
+            counter = None if opts.progress is None else download_tracker(opts.progress, op.name, response)
             if opts.output is not None:
-                saved = await _asave(response, Path(opts.output), self._failure(call, "download interrupted"))
+                saved = await _asave(response, Path(opts.output), self._failure(call, "download interrupted"), counter)
                 return attach(saved, self._meta(call, response))
+            if counter is not None and call.streaming:  # a binary answer, counted as it comes
+                data = await _aread(response, self._failure(call, "download interrupted"), counter)
+                return attach(data, self._meta(call, response))
             return attach(self._parse(op, response, via_alias), self._meta(call, response))
         finally:
             await response.aclose()
@@ -803,10 +818,11 @@ class _PartialFile:
         self.part.unlink(missing_ok=True)
 
 
-def _save(response: httpx.Response, path: Path, fail: Failure) -> Path:
+def _save(response: httpx.Response, path: Path, fail: Failure, counter: Tracker | None) -> Path:
     part, failure = _PartialFile(path), None
+    chunks = response.iter_bytes() if counter is None else counter.counted(response.iter_bytes())
     try:
-        for chunk in response.iter_bytes():
+        for chunk in chunks:
             part.write(chunk)
     except httpx.RequestError as exc:
         failure = exc
@@ -816,10 +832,11 @@ def _save(response: httpx.Response, path: Path, fail: Failure) -> Path:
     return part.finish(failure, fail)
 
 
-async def _asave(response: httpx.Response, path: Path, fail: Failure) -> Path:
+async def _asave(response: httpx.Response, path: Path, fail: Failure, counter: Tracker | None) -> Path:
     part, failure = _PartialFile(path), None
+    chunks = response.aiter_bytes() if counter is None else counter.acounted(response.aiter_bytes())
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in chunks:
             part.write(chunk)
     except httpx.RequestError as exc:
         failure = exc
@@ -827,3 +844,20 @@ async def _asave(response: httpx.Response, path: Path, fail: Failure) -> Path:
         part.abandon()
         raise
     return part.finish(failure, fail)
+
+
+def _read(response: httpx.Response, fail: Failure, counter: Tracker) -> bytes:
+    """A binary answer's whole body, its bytes counted as they arrive."""
+    try:
+        return b"".join(counter.counted(response.iter_bytes()))
+    except httpx.RequestError as exc:
+        failure = exc
+    raise fail(failure)
+
+
+async def _aread(response: httpx.Response, fail: Failure, counter: Tracker) -> bytes:
+    try:
+        return b"".join([chunk async for chunk in counter.acounted(response.aiter_bytes())])
+    except httpx.RequestError as exc:
+        failure = exc
+    raise fail(failure)

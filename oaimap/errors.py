@@ -99,6 +99,47 @@ class PollTimeoutError(OaimapError, TimeoutError):
         self.last = last
 
 
+class UploadIncompleteError(OaimapError):
+    """A multipart Upload stopped before it was complete; nothing of it is lost.
+
+    ``part_ids`` holds, by part index, the id of each part that landed and None for each
+    that did not; ``resume_state`` is what the same call takes as its payload's ``resume``
+    key to go on: the missing parts are sent, the landed ones are not, then the Upload is
+    completed. The failure that stopped it is the ``__cause__``.
+    """
+
+    def __init__(self, operation: str, upload_id: str, part_ids: list[str | None], part_size: int, size: int, reason: str):
+        self.operation = operation
+        self.upload_id = upload_id
+        self.part_ids = part_ids
+        self.part_size = part_size
+        self.size = size
+        landed = [i for i, part in enumerate(part_ids) if part is not None]
+        missing = [i for i, part in enumerate(part_ids) if part is None]
+        where = f"part(s) {_indices(missing)} missing" if missing else "every part landed, the Upload is not completed"
+        super().__init__(
+            f"{operation}: Upload {upload_id} stopped with {len(landed)} of {len(part_ids)} part(s) landed "
+            f"({_indices(landed) or 'none'}); {where}: {reason}. Call {operation} again with the same file and "
+            f"'resume': error.resume_state in the payload to send only what is missing."
+        )
+
+    @property
+    def resume_state(self) -> dict[str, Any]:
+        """The payload's ``resume`` value that continues this Upload (plain JSON)."""
+        return {"upload_id": self.upload_id, "part_ids": list(self.part_ids), "part_size": self.part_size, "bytes": self.size}
+
+
+def _indices(numbers: list[int]) -> str:
+    """``0, 2-4, 7``: part indices, runs shortened."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
 class APIError(OaimapError):
     """Something went wrong talking to the API."""
 

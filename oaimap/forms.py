@@ -1,20 +1,24 @@
-"""Bracket-style form and query encoding, both ways.
+"""Bracket-style form and query encoding, both ways; the file values of request bodies.
 
 The API reads lists as ``key[]=a&key[]=b`` and objects as ``key[sub]=v`` in query
 strings and multipart bodies. ``wire.py`` encodes with :func:`flatten_form` (websocket
 handshakes too, through ``wire.endpoint``); ``decode.py`` (the loopback server, codegen's
 reader of the OpenAPI document's examples) decodes with :func:`split_key`, :func:`insert`
-and :func:`coerce`.
+and :func:`coerce`. :class:`FileValue` reads a file parameter's value, :class:`FilePart`
+is a window on an open file (an Upload's part, a counted upload).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 import os
 import re
+import threading
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 
@@ -62,6 +66,69 @@ class FileValue:
         self.filename = filename or default_name
         guessed = mimetypes.guess_type(self.filename)[0] if self.filename else None
         self.content_type = content_type or guessed or "application/octet-stream"
+
+
+class FilePart(io.RawIOBase):
+    """Bytes ``[start, start + length)`` of an open binary file, as a read-only file.
+
+    ``seek`` / ``tell`` are relative to the window, so httpx finds the part's length
+    without reading it and can rewind it for a retry. Closing a part leaves the file
+    open: its owner closes it. Windows on one file read under ``lock`` when they are read
+    from several threads at once. ``on_read(n)`` hears of bytes read past the furthest
+    point reached so far: a retry that reads the window again reports nothing twice."""
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        start: int,
+        length: int,
+        name: str,
+        *,
+        lock: threading.Lock | None = None,
+        on_read: Callable[[int], None] | None = None,
+    ):
+        self._file = file
+        self._start = start
+        self._length = length
+        self._pos = 0
+        self._furthest = 0
+        self._lock: Any = lock or nullcontext()
+        self._on_read = on_read
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._length - self._pos
+        if size is None or size < 0 or size > remaining:
+            size = remaining
+        if size <= 0:
+            return b""
+        with self._lock:
+            self._file.seek(self._start + self._pos)
+            data = self._file.read(size)
+        self._pos += len(data)
+        if self._on_read is not None and self._pos > self._furthest:
+            self._on_read(self._pos - self._furthest)
+            self._furthest = self._pos
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._length}[whence]
+        self._pos = min(max(base + offset, 0), self._length)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
 
 
 def is_upload(value: Any) -> bool:

@@ -107,6 +107,7 @@ class Operation:
     pagination: Pagination | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     helper: Mapping[str, Any] | None = None
+    large_file: Mapping[str, Any] | None = None  # {over: bytes, via: a chunked_upload helper}
     params_from: str | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
     operation_id: str | None = None
@@ -169,6 +170,7 @@ def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operat
         ),
         headers=dict(raw.get("headers", {})),
         helper=raw.get("helper"),
+        large_file=raw.get("large_file"),
         params_from=raw.get("params_from"),
         example=raw.get("example", {}),
         operation_id=raw.get("operation_id"),

@@ -23,6 +23,7 @@ from . import __version__
 from .errors import ValidationError, Violation
 from .forms import FileValue, flatten_form, form_text, is_upload
 from .host import ServiceHost
+from .progress import ProgressCallback, Tracker, counted_file
 from .retries import RetryPolicy
 from .specs import Operation, json_path
 
@@ -59,6 +60,7 @@ class CallOptions:
     output: str | Path | None = None  # binary answers: stream to this file
     validation: str | None = None  # "full" | "warn" | "shape" | "off": the client's unless given
     retry: RetryPolicy | None = None  # the whole policy for this call (max_retries= alone changes just that)
+    progress: ProgressCallback | None = None  # told how uploads, downloads and polls go (oaimap/progress.py)
 
     @classmethod
     def from_kwargs(cls, operation: str, options: Mapping[str, Any]) -> "CallOptions":
@@ -72,13 +74,15 @@ class CallOptions:
 
     def for_inner_calls(self) -> dict[str, Any]:
         """Options a helper passes on to each call it makes (not the per-request
-        idempotency key, not ``output``)."""
+        idempotency key, not ``output``; ``progress`` so that an upload or poll inside
+        a helper reports too)."""
         return {
             "timeout": self.timeout,
             "deadline": self.deadline,
             "max_retries": self.max_retries,
             "extra_headers": self.extra_headers,
             "extra_query": self.extra_query,
+            "progress": self.progress,
         }
 
 
@@ -227,7 +231,8 @@ class RequestBuilder:
 
         url = fixed.plain_url or self.url.prefix + fixed.route.format_map(path_values)
         files = ExitStack()
-        content_kwargs = self._body(op, body, files)
+        uploaded = None if options.progress is None else Tracker(options.progress, op.name, "upload", "bytes", 0)
+        content_kwargs = self._body(op, body, files, uploaded)
         headers.update(content_kwargs.pop("headers", {}))
         if query:  # httpx merges params into the URL by parsing it again: only when there are some
             content_kwargs["params"] = query
@@ -242,10 +247,11 @@ class RequestBuilder:
         except httpx.InvalidURL as exc:  # e.g. longer than httpx allows: a query of 10,000 values
             files.close()
             raise ValidationError(op.name, [Violation("$", f"the request URL cannot be built: {exc}")]) from None
-        streaming = sse or (op.returns == "binary" and options.output is not None)
+        # a binary answer is read as it comes when it goes to a file or its bytes are counted
+        streaming = sse or (op.returns == "binary" and (options.output is not None or options.progress is not None))
         return PreparedCall(op=op, request=request, sse=sse, streaming=streaming, files=files)
 
-    def _body(self, op: Operation, body: dict[str, Any], files: ExitStack) -> dict[str, Any]:
+    def _body(self, op: Operation, body: dict[str, Any], files: ExitStack, uploaded: Tracker | None) -> dict[str, Any]:
         encoding = op.encoding
         uploads = {k for k, v in body.items() if k in op.file_params and is_upload(v)}
         if encoding == "auto":
@@ -258,24 +264,27 @@ class RequestBuilder:
             if set(body) <= {"sdp"}:  # the offer alone
                 return {"content": str(body.get("sdp", "")).encode(), "headers": {"Content-Type": "application/sdp"}}
             return {"files": _sdp_form(body)}
-        return {"files": _multipart_fields(body, uploads, files)}
+        return {"files": _multipart_fields(body, uploads, files, uploaded)}
 
 
-def _multipart_fields(body: dict[str, Any], uploads: set[str], files: ExitStack) -> list[tuple[str, tuple]]:
+def _multipart_fields(
+    body: dict[str, Any], uploads: set[str], files: ExitStack, uploaded: Tracker | None
+) -> list[tuple[str, tuple]]:
     """Every body key as a multipart field; plain values travel as filename-less parts.
 
     Passing plain fields as ``(None, value)`` tuples keeps their order and makes httpx
     use multipart even when no file is present (its ``data=`` alone would be urlencoded).
-    Several files under one name are sent as ``name[]``.
+    Several files under one name are sent as ``name[]``. With ``uploaded``, the files'
+    bytes are counted as httpx reads them.
     """
     fields: list[tuple[str, tuple]] = []
     for key, value in body.items():
         if key not in uploads:
             fields.extend((k, (None, form_text(v).encode())) for k, v in flatten_form(key, value))
         elif isinstance(value, list):
-            fields.extend((f"{key}[]", _file_part(key, item, files)) for item in value)
+            fields.extend((f"{key}[]", _file_part(key, item, files, uploaded)) for item in value)
         else:
-            fields.append((key, _file_part(key, value, files)))
+            fields.append((key, _file_part(key, value, files, uploaded)))
     return fields
 
 
@@ -290,8 +299,12 @@ def _sdp_form(body: dict[str, Any]) -> list[tuple[str, tuple]]:
     ]
 
 
-def _file_part(key: str, value: Any, files: ExitStack) -> tuple[str, Any, str]:
+def _file_part(key: str, value: Any, files: ExitStack, uploaded: Tracker | None) -> tuple[str, Any, str]:
     """(filename, content, content type) for one file value; paths are opened lazily here."""
     file = FileValue(value, default_name=key)
     content = files.enter_context(open(file.path, "rb")) if file.path is not None else file.data
-    return file.filename or key, file.handle if content is None else content, file.content_type
+    if content is None:
+        content = file.handle
+    if uploaded is not None:
+        content = counted_file(content, file.filename or key, uploaded)
+    return file.filename or key, content, file.content_type

@@ -54,7 +54,7 @@ SCHEMAS_HEADER = (
 OP_FIELDS = (
     "name", "aliases", "other_names", "summary", "operation_id", "deprecated", "method", "path", "headers",
     "encoding", "returns", "stream_param", "stream_end", "pagination", "params", "required", "payload_rules", "param_aliases",
-    "helper", "example",
+    "helper", "large_file", "example",
 )
 
 
@@ -296,6 +296,8 @@ class Importer:
             spec["stream_end"] = list(old["stream_end"])
         if old.get("example"):
             spec["example"] = copy.deepcopy(old["example"])
+        if old.get("large_file"):  # hand-written: the document does not say where a file is too large
+            spec["large_file"] = dict(old["large_file"])
         for empty in ("required", "params"):
             if not spec.get(empty):
                 spec.pop(empty, None)

@@ -26,6 +26,9 @@ more payload keys giving them in seconds (``files.wait_for_processing``'s
 ``poll_interval`` and ``max_wait_seconds``). If the start result is already terminal,
 no poll is made. Like openai-python's ``*_and_poll`` helpers, a terminal failure state is
 returned, not raised: the caller reads ``status``.
+
+With ``progress=``, each result read (the start's, then every poll's) is reported as a
+``poll`` event: its status, the polls so far, the seconds since the start.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import time
 from typing import Any, Mapping
 
 from ..errors import PollTimeoutError
+from ..progress import Tracker
 from ..specs import Operation
 from ..validation import validate
 from ..wire import CallOptions
@@ -96,9 +100,9 @@ def is_done(spec: Mapping[str, Any], result: Any) -> bool:
 
 
 class Poller:
-    """The timing of one polling session."""
+    """The timing of one polling session, and its progress reports."""
 
-    def __init__(self, op: Operation, interval: float | None, timeout: float | None):
+    def __init__(self, op: Operation, interval: float | None, timeout: float | None, options: CallOptions):
         spec = op.helper or {}
         self.op = op
         self.spec = spec
@@ -106,6 +110,14 @@ class Poller:
         self.timeout = timeout if timeout is not None else float(spec.get("timeout", 600))
         self.deadline = time.monotonic() + self.timeout
         self.polls = 0
+        self.tracker = None if options.progress is None else Tracker(options.progress, op.name, "poll", "polls", None)
+
+    def read(self, result: Any) -> Any:
+        """``result``, after reporting its status."""
+        if self.tracker is not None:
+            state = status_of(self.spec, result) if isinstance(result, dict) else None
+            self.tracker.advance(1, None if state is None else str(state))
+        return result
 
     def next_wait(self, last: Any) -> float:
         """Seconds to sleep before the next poll; raises when the next poll would be late."""
@@ -120,42 +132,46 @@ class Poller:
         return self.interval
 
 
-def _start(client: Any, op: Operation, payload: dict[str, Any]) -> tuple[Operation | None, dict[str, Any], Poller]:
+def _start(
+    client: Any, op: Operation, payload: dict[str, Any], options: CallOptions
+) -> tuple[Operation | None, dict[str, Any], Poller]:
     spec = op.helper or {}
     start_payload, interval, timeout = split_payload(payload, spec)
     if "start" not in spec:  # poll only
-        return None, start_payload, Poller(op, interval, timeout)
+        return None, start_payload, Poller(op, interval, timeout, options)
     start_payload = {**start_payload, **spec.get("start_args", {})}
     start_op = client.operation(spec["start"])
     validate(start_op, start_payload, strict=client.strict, level=client.validation)
-    return start_op, start_payload, Poller(op, interval, timeout)
+    return start_op, start_payload, Poller(op, interval, timeout, options)
 
 
 def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
-    start_op, start_payload, poller = _start(client, op, payload)
+    start_op, start_payload, poller = _start(client, op, payload, options)
+    inner = options.for_inner_calls()
     if start_op is None:
         args = poll_payload(spec, start_payload, None)
-        result = client.call(spec["poll"], args, **options.for_inner_calls())
+        result = poller.read(client.call(spec["poll"], args, **inner))
     else:
-        result = client.call(start_op.name, start_payload, **options.for_inner_calls())
+        result = poller.read(client.call(start_op.name, start_payload, **inner))
         args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         time.sleep(poller.next_wait(result))
-        result = client.call(spec["poll"], args, **options.for_inner_calls())
+        result = poller.read(client.call(spec["poll"], args, **inner))
     return result
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
     spec = op.helper or {}
-    start_op, start_payload, poller = _start(client, op, payload)
+    start_op, start_payload, poller = _start(client, op, payload, options)
+    inner = options.for_inner_calls()
     if start_op is None:
         args = poll_payload(spec, start_payload, None)
-        result = await client.call(spec["poll"], args, **options.for_inner_calls())
+        result = poller.read(await client.call(spec["poll"], args, **inner))
     else:
-        result = await client.call(start_op.name, start_payload, **options.for_inner_calls())
+        result = poller.read(await client.call(start_op.name, start_payload, **inner))
         args = poll_payload(spec, start_payload, result)
     while not is_done(spec, result):
         await asyncio.sleep(poller.next_wait(result))
-        result = await client.call(spec["poll"], args, **options.for_inner_calls())
+        result = poller.read(await client.call(spec["poll"], args, **inner))
     return result

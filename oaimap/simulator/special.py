@@ -110,6 +110,7 @@ def _uploads_complete(sim: Simulator, call: Call) -> Any:
     if md5 and md5 != hashlib.md5(data).hexdigest():
         raise Refused(f"Upload '{upload.id}': the md5 of its parts is not {md5!r}.")
     file = store_file(sim, call, data, upload.obj["filename"], upload.obj["purpose"])
+    parts.clear()  # the file holds the bytes now: a completed Upload takes no more parts
     upload.obj.update(status="completed", file=file.view())
     return upload.view()
 
