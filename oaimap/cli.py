@@ -10,6 +10,7 @@ A user's mistake prints one line per problem, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import errno
 import json
@@ -18,7 +19,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 # Only the standard library at import: `oaimap --help` answers before httpx and the specs load.
 if TYPE_CHECKING:
@@ -47,15 +48,17 @@ def _call(args: argparse.Namespace) -> int:
             raise CommandLineError(f"{op.name}: the answer is binary; give --output FILE (or --output - for stdout)")
         if args.output is not None and op.returns != "binary":
             raise CommandLineError(f"{op.name}: --output is for binary answers (this one is {op.returns}); redirect stdout instead")
-        if args.output == "-":
-            sys.stdout.buffer.write(client.call(args.operation, payload))
-            sys.stdout.buffer.flush()
-            return EXIT_OK
-        if args.output is not None:
-            saved = client.call(args.operation, payload, output=args.output)
-            _print_json({"path": str(saved), "bytes": Path(saved).stat().st_size})
-            return EXIT_OK
-        _print_result(client.call(args.operation, payload))
+        with _progress_bar() as progress:
+            if args.output == "-":
+                sys.stdout.buffer.write(client.call(args.operation, payload, progress=progress))
+                sys.stdout.buffer.flush()
+                return EXIT_OK
+            if args.output is not None:
+                saved = client.call(args.operation, payload, output=args.output, progress=progress)
+                _print_json({"path": str(saved), "bytes": Path(saved).stat().st_size})
+                return EXIT_OK
+            result = client.call(args.operation, payload, progress=None if op.returns == "sse" or args.stream else progress)
+        _print_result(result)
     return EXIT_OK
 
 
@@ -65,8 +68,9 @@ def _upload(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.is_file():
         raise CommandLineError(f"files.create: no such file: {args.path}")
-    with _client(args) as client:
-        _print_json(client.call("files.create", {"file": path, "purpose": args.purpose}))
+    with _client(args) as client, _progress_bar() as progress:
+        uploaded = client.call("files.create", {"file": path, "purpose": args.purpose}, progress=progress)
+    _print_json(uploaded)
     return EXIT_OK
 
 
@@ -168,6 +172,20 @@ def _specs_compile(args: argparse.Namespace) -> int:
 
 
 # -- shared helpers ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Any]:
+    """A progress bar on stderr while a command uploads, downloads or polls, when stderr is
+    a terminal and the extra oaimap[progress] is installed; else None (nothing printed)."""
+    from .progress import terminal_bar
+
+    bar = terminal_bar()
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def _client(args: argparse.Namespace) -> Client:
     """A client as the library makes one (key, base URL and profile from the environment),
     with the command line's ``--base-url`` and ``--profile`` first."""

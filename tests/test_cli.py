@@ -224,3 +224,33 @@ def test_shell_completion_offers_operation_names(tmp_path):
     assert run.returncode == 0, run.stderr
     expected = sorted(name for name in SpecRegistry.shared().index if name.startswith("responses.input"))
     assert expected and out.read_text().split("\n") == expected
+
+
+def test_upload_draws_a_bar_on_a_terminal_and_nothing_otherwise(oaimap_server, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * 3_000_000)
+    env = _env(OPENAI_BASE_URL=oaimap_server.url, OPENAI_API_KEY=KEY)
+    reader, writer = pty.openpty()  # stderr is a terminal (80 columns), stdout a pipe
+    fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    run = subprocess.run([sys.executable, "-m", "oaimap", "upload", str(source), "--purpose", "batch"],
+                         stdout=subprocess.PIPE, stderr=writer, text=True, timeout=60, env=env)
+    os.close(writer)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(reader)
+    assert run.returncode == 0 and json.loads(run.stdout)["bytes"] == 3_000_000
+    assert b"files.create" in drawn and b"100%" in drawn  # tqdm's bar, to the end
+    plain = oaimap("upload", str(source), "--purpose", "batch", server=oaimap_server)
+    assert plain.returncode == 0 and plain.stderr == ""  # not a terminal: no bar
