@@ -1,6 +1,6 @@
 """The ``oaimap`` command (also ``python -m oaimap``).
 
-``call``, ``ops``, ``describe``, ``upload``, ``serve``, ``docs``, ``demo``, ``specs diff``,
+``call``, ``map``, ``ops``, ``describe``, ``upload``, ``serve``, ``docs``, ``demo``, ``specs diff``,
 ``specs compile``. Results go to stdout as JSON, diagnostics to stderr. Exit codes:
 0 ok, 1 the API (or the connection to it) failed, 2 bad input (an unknown operation,
 unreadable JSON, a payload that fails validation, a busy port), 130 interrupted.
@@ -60,6 +60,56 @@ def _call(args: argparse.Namespace) -> int:
             result = client.call(args.operation, payload, progress=None if op.returns == "sse" or args.stream else progress)
         _print_result(result)
     return EXIT_OK
+
+
+def _map(args: argparse.Namespace) -> int:
+    """One call per line of ``--input``; one result line per input in ``--output``."""
+    from .cli_input import CommandLineError
+
+    rows = Path(args.input)
+    if not rows.is_file():
+        raise CommandLineError(f"map: --input: no such file: {args.input}")
+    started = time.monotonic()
+    with _client(args) as client, open(args.output, "w", encoding="utf-8") as out, _progress_bar() as progress:
+        results = client.map(
+            args.operation, _JsonlRows(rows), concurrency=args.concurrency, checkpoint=args.checkpoint, progress=progress
+        )
+        for result in results:
+            out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    run = results.run
+    print(
+        f"oaimap: {run.operation}: {run.ok + run.failed} item(s), {run.ok} ok, {run.failed} failed"
+        f" ({run.resumed} from the checkpoint) in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return EXIT_OK if run.failed == 0 else EXIT_API
+
+
+class _JsonlRows:
+    """The payloads of a JSONL file, one per non-blank line, read as they are needed;
+    ``len`` counts the lines (so a progress bar knows the end)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __len__(self) -> int:
+        with open(self.path, encoding="utf-8") as file:
+            return sum(1 for line in file if line.strip())
+
+    def __iter__(self) -> Iterator[Any]:
+        from .cli_input import CommandLineError
+
+        with open(self.path, encoding="utf-8") as file:
+            for number, line in enumerate(file, 1):
+                if not line.strip():
+                    continue
+                try:
+                    payload = json.loads(line)
+                except ValueError:
+                    payload = None
+                if not isinstance(payload, dict):
+                    raise CommandLineError(f"map: --input {self.path} line {number}: not a JSON object")
+                yield payload
 
 
 def _upload(args: argparse.Namespace) -> int:
@@ -353,6 +403,19 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--stream", action="store_true", help="ask for a stream; prints one JSON line per event")
     call.add_argument("--output", "-o", metavar="FILE", help="write a binary answer to FILE (- for stdout)")
     call.set_defaults(func=_call)
+
+    map_ = commands.add_parser(
+        "map", parents=[client_options], help="call one operation per line of a JSONL file, many at once",
+        description="One payload per --input line; one result line per input in --output ({index, ok, value|error}), "
+        "in input order; a summary on stderr. Exit 0 when every item succeeded, 1 when some failed.",
+    )
+    operation = map_.add_argument("operation", metavar="OP", help="operation name, e.g. embeddings.create")
+    setattr(operation, "completer", _complete_operation)
+    map_.add_argument("--input", "-i", required=True, metavar="FILE", help="JSONL: one payload (a JSON object) per line")
+    map_.add_argument("--output", "-o", required=True, metavar="FILE", help="JSONL: one result per input line")
+    map_.add_argument("--concurrency", "-c", type=int, default=16, metavar="N", help="calls in flight at most (default 16)")
+    map_.add_argument("--checkpoint", metavar="FILE", help="record finished items here; a rerun sends only the others")
+    map_.set_defaults(func=_map)
 
     ops = commands.add_parser("ops", help="list operations", description="List operations: name, method, path, summary.")
     family = ops.add_argument("family", nargs="?", metavar="FAMILY", help="only this family (a spec file: responses, vector-stores, ...)")

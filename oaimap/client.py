@@ -15,7 +15,7 @@ import weakref
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
 
 import httpx
 
@@ -37,7 +37,7 @@ from .meta import CallMeta, attach
 from .usage import Usage
 from .profiles import PROFILE_ENV, Profile
 from .profiles import load as load_profile
-from .progress import Tracker, download_tracker
+from .progress import ProgressCallback, Tracker, download_tracker
 from .retries import RetryPolicy
 from .specs import Operation, Pagination, SpecRegistry, json_path
 from .sse import AsyncStream, Stream
@@ -46,6 +46,7 @@ from .wire import CallOptions, PreparedCall, RequestBuilder
 
 if TYPE_CHECKING:
     from . import live
+    from .fanout import MapRun, SyncMapRun
 
 LIVE_LOGGER = "oaimap.live"
 HOOK_EVENTS = ("before_call", "after_call", "on_retry")  # the websockets library logs handshakes here (oaimap.live)
@@ -254,6 +255,14 @@ class _Core:
             return lambda f: self.on(event, f)
         self._hooks.setdefault(event, []).append(fn)
         return fn
+
+    def _unhook(self, event: str, fn: Callable[..., Any]) -> None:
+        """Take ``fn`` off ``event`` (a ``map`` run's pacing hook, when the run ends)."""
+        fns = self._hooks.get(event, [])
+        if fn in fns:
+            fns.remove(fn)
+        if not fns:
+            self._hooks.pop(event, None)  # no hooks left: calls take the path without them again
 
     def _emit(self, event: str, **arguments: Any) -> None:
         for fn in self._hooks.get(event, ()):
@@ -583,6 +592,30 @@ class Client(_Core):
                 return
             request[pagination.input_token] = token
 
+    def map(
+        self,
+        name: str,
+        payloads: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = True,
+        progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> SyncMapRun:
+        """Call ``name`` once per payload, ``concurrency`` calls in flight; iterate the
+        answer for one :class:`~oaimap.fanout.MapResult` per payload (``index``,
+        ``payload``, ``ok``, ``value``, ``error``), in input order (``ordered=False``:
+        as they finish). A failed item is a result, never an exception. ``options`` are
+        ``call``'s, for every call. ``progress`` gets a ``map`` event per finished item;
+        ``checkpoint`` (a JSONL file) makes an interrupted run resumable. The calls run
+        on an :class:`AsyncClient` configured like this one (docs/scale-out.md)."""
+        from .fanout import SyncMapRun
+
+        return SyncMapRun(
+            self, name, payloads, concurrency=concurrency, ordered=ordered, progress=progress, checkpoint=checkpoint, options=options
+        )
+
     def close(self) -> None:
         if self._websockets is not None:
             self._websockets.shutdown()  # closes open websockets with 1000
@@ -759,6 +792,44 @@ class AsyncClient(_Core):
             if token is None or pagination.input_token is None:  # last page, or a single-page list
                 return
             request[pagination.input_token] = token
+
+    def map(
+        self,
+        name: str,
+        payloads: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = True,
+        progress: ProgressCallback | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> MapRun:
+        """``async for result in client.map(name, payloads, concurrency=16)``: see
+        :meth:`Client.map`. Payloads are read from the iterable as calls start, never
+        all at once; cancelling the consuming task (or leaving the loop) cancels the
+        calls in flight."""
+        from .fanout import MapRun
+
+        return MapRun(
+            self, name, payloads, concurrency=concurrency, ordered=ordered, progress=progress, checkpoint=checkpoint, options=options
+        )
+
+    @classmethod
+    def _like(cls, client: Client) -> AsyncClient:
+        """An async client with ``client``'s service host (key, base URL, headers),
+        profile, retry policy (and budget), validation, specs, hooks and usage tally."""
+        twin = cls(
+            host=client.host,
+            profile=client.profile.name if client.profile is not None else None,
+            timeout=client.timeout,
+            retry=client.retry_policy,
+            strict=client.strict,
+            validation=client.validation,
+            specs=client.specs,
+        )
+        twin._hooks = {event: list(fns) for event, fns in client._hooks.items()}
+        twin.usage = client.usage
+        return twin
 
     async def close(self) -> None:
         if self._websockets is not None:

@@ -129,6 +129,27 @@ class UploadIncompleteError(OaimapError):
         return {"upload_id": self.upload_id, "part_ids": list(self.part_ids), "part_size": self.part_size, "bytes": self.size}
 
 
+class CheckpointError(OaimapError):
+    """A ``map`` checkpoint file cannot be used: it records another operation or other
+    input (a payload's digest differs at the same index), or a line in it is not ours."""
+
+    def __init__(self, operation: str, path: str, reason: str):
+        self.operation = operation
+        self.path = path
+        super().__init__(f"{operation}: checkpoint {path}: {reason}")
+
+
+class RecordedError(OaimapError):
+    """An item's failure as a ``map`` checkpoint recorded it in an earlier run: the
+    original error's class name (``kind``), HTTP status (None when it had none) and text."""
+
+    def __init__(self, operation: str, kind: str, status: int | None, message: str):
+        self.operation = operation
+        self.kind = kind
+        self.status = status
+        super().__init__(message)
+
+
 def _indices(numbers: list[int]) -> str:
     """``0, 2-4, 7``: part indices, runs shortened."""
     runs: list[list[int]] = []

@@ -4,7 +4,8 @@ A call given ``progress=fn`` calls ``fn(event)`` with a :class:`Progress` as the
 moves: the file bytes of a multipart upload as httpx reads them (``upload``), the bytes
 of a binary answer as they arrive (``download``), the bytes and parts of a multipart
 Upload (``parts``: :mod:`oaimap.helpers.chunked_upload`), each status a poller reads
-(``poll``: :mod:`oaimap.helpers.poll`). ``fn`` is called from one thread at a time (the
+(``poll``: :mod:`oaimap.helpers.poll`), each item a ``client.map`` finishes (``map``:
+:mod:`oaimap.fanout`). ``fn`` is called from one thread at a time (the
 parts of a sync multipart Upload travel on several threads); an exception it raises stops
 the work as any error would. Without ``progress=`` nothing here runs: the call's path has
 no per-chunk step at all.
@@ -28,7 +29,7 @@ import httpx
 
 from .forms import FilePart
 
-KINDS = ("upload", "download", "parts", "poll")
+KINDS = ("upload", "download", "parts", "poll", "map")
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,10 @@ class Progress:
 
     operation: str  # the operation the caller called
     kind: str  # one of KINDS
-    done: int  # bytes, parts or polls so far
+    done: int  # bytes, parts, polls or items so far
     total: int | None  # the same unit's end, None when it is not known (polls; a download without Content-Length)
-    unit: str  # "bytes" | "parts" | "polls"
-    status: str | None = None  # poll: the status last read; parts: "part 3/5"
+    unit: str  # "bytes" | "parts" | "polls" | "items"
+    status: str | None = None  # poll: the status last read; parts: "part 3/5"; map: "12 ok, 1 failed"
     elapsed: float = 0.0  # seconds since the work began
 
 
