@@ -24,6 +24,7 @@ _EXPORTS = {
     "RetryPolicy": "retries",
     "RetryBudget": "retries",
     "Progress": "progress",
+    "MapResult": "fanout",
 }
 
 
@@ -74,7 +75,10 @@ __all__ = [
     "StreamError",
     "PollTimeoutError",
     "UploadIncompleteError",
+    "CheckpointError",
+    "RecordedError",
     "Progress",
+    "MapResult",
     "WebSocketError",
     "WebSocketClosedError",
     "WebhookVerificationError",

@@ -10,6 +10,7 @@ from .errors import APIStatusError as APIStatusError
 from .errors import APITimeoutError as APITimeoutError
 from .errors import AuthenticationError as AuthenticationError
 from .errors import BadRequestError as BadRequestError
+from .errors import CheckpointError as CheckpointError
 from .errors import ConfigurationError as ConfigurationError
 from .errors import ConflictError as ConflictError
 from .errors import InternalServerError as InternalServerError
@@ -18,6 +19,7 @@ from .errors import OaimapError as OaimapError
 from .errors import PermissionDeniedError as PermissionDeniedError
 from .errors import PollTimeoutError as PollTimeoutError
 from .errors import RateLimitError as RateLimitError
+from .errors import RecordedError as RecordedError
 from .errors import SpecError as SpecError
 from .errors import StreamError as StreamError
 from .errors import UnknownOperationError as UnknownOperationError
@@ -29,6 +31,7 @@ from .errors import Violation as Violation
 from .errors import WebSocketClosedError as WebSocketClosedError
 from .errors import WebSocketError as WebSocketError
 from .errors import WebhookVerificationError as WebhookVerificationError
+from .fanout import MapResult as MapResult
 from .host import ServiceHost as ServiceHost
 from .profiles import Profile as Profile
 from .progress import Progress as Progress
@@ -77,7 +80,10 @@ __all__ = [
     "StreamError",
     "PollTimeoutError",
     "UploadIncompleteError",
+    "CheckpointError",
+    "RecordedError",
     "Progress",
+    "MapResult",
     "WebSocketError",
     "WebSocketClosedError",
     "WebhookVerificationError",
