@@ -25,6 +25,10 @@ _EXPORTS = {
     "RetryBudget": "retries",
     "Progress": "progress",
     "MapResult": "fanout",
+    "BatchJob": "batching",
+    "BatchLimits": "batching",
+    "BatchOutcome": "batching",
+    "BatchNotAccepted": "batching",
 }
 
 
@@ -41,6 +45,10 @@ def __getattr__(name: str):
 
 __all__ = [
     "__version__",
+    "BatchJob",
+    "BatchLimits",
+    "BatchOutcome",
+    "BatchNotAccepted",
     "AsyncClient",
     "Client",
     "ServiceHost",

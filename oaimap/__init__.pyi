@@ -3,6 +3,10 @@
 
 from ._typed import AsyncClient as AsyncClient
 from ._typed import Client as Client
+from .batching import BatchJob as BatchJob
+from .batching import BatchLimits as BatchLimits
+from .batching import BatchNotAccepted as BatchNotAccepted
+from .batching import BatchOutcome as BatchOutcome
 from .errors import APIConnectionError as APIConnectionError
 from .errors import APIError as APIError
 from .errors import APIResponseValidationError as APIResponseValidationError
@@ -46,6 +50,10 @@ from .specs import SpecRegistry as SpecRegistry
 __version__: str
 __all__ = [
     "__version__",
+    "BatchJob",
+    "BatchLimits",
+    "BatchOutcome",
+    "BatchNotAccepted",
     "AsyncClient",
     "Client",
     "ServiceHost",

@@ -1178,6 +1178,16 @@ class BatchesCancelPayload(TypedDict, total=False):
     """Batch to stop: its id (batch_…)."""
 
 
+class BatchesPollPayload(TypedDict, total=False):
+    """Payload of ``batches.poll``: Re-read a batch until it has ended (completed, failed, expired or cancelled); client.batch.wait uses it."""
+    batch_id: Required[str]
+    """Batch to read: its id (batch_…)."""
+    poll_interval_ms: int
+    """Milliseconds between reads (default 10 s)."""
+    poll_timeout_ms: int
+    """Give up with PollTimeoutError after this long (default 25 h: the 24 h window and a margin)."""
+
+
 class ChatCompletionsListPayload(TypedDict, total=False):
     """Payload of ``chat.completions.list``: List stored chat completions, optionally by model or metadata."""
     model: str
@@ -5442,6 +5452,9 @@ class Client(_Client):
     def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """audio.voices.create: Create a custom voice from an audio sample and an uploaded consent recording."""
     @overload
+    def call(self, name: Literal["batches.poll"], payload: BatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.poll: Re-read a batch until it has ended (completed, failed, expired or cancelled); client.batch.wait uses it."""
+    @overload
     def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> Stream:
         """chat.completions.stream: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""
     @overload
@@ -6741,6 +6754,9 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["audio.voices.create"], payload: AudioVoicesCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """audio.voices.create: Create a custom voice from an audio sample and an uploaded consent recording."""
+    @overload
+    async def call(self, name: Literal["batches.poll"], payload: BatchesPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """batches.poll: Re-read a batch until it has ended (completed, failed, expired or cancelled); client.batch.wait uses it."""
     @overload
     async def call(self, name: Literal["chat.completions.stream", "beta.chat.completions.stream"], payload: ChatCompletionsStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
         """chat.completions.stream: Ask for a chat completion and receive it as a stream of chunks (the create call with stream true)."""

@@ -85,6 +85,48 @@ def _map(args: argparse.Namespace) -> int:
     return EXIT_OK if run.failed == 0 else EXIT_API
 
 
+def _batch_submit(args: argparse.Namespace) -> int:
+    """Every line of ``--input`` into Batch API batches (split over the limits); the job to ``--job``."""
+    from .cli_input import CommandLineError
+
+    if not Path(args.input).is_file():
+        raise CommandLineError(f"batch submit: --input: no such file: {args.input}")
+    with _client(args) as client:
+        job = client.batch.submit(args.operation, list(_JsonlRows(Path(args.input))), completion_window=args.window)
+    Path(args.job).write_text(json.dumps(job.to_json()))
+    print(f"oaimap: {job.operation}: {sum(len(p.custom_ids) for p in job.parts)} request(s) in {len(job.parts)} batch(es); job in {args.job}", file=sys.stderr)
+    _print_json(job.batch_ids)
+    return EXIT_OK
+
+
+def _batch_job(path: str) -> Any:
+    from .batching import BatchJob
+    from .cli_input import CommandLineError
+
+    try:
+        return BatchJob.from_json(json.loads(Path(path).read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CommandLineError(f"batch: {path}: not a job file written by `oaimap batch submit` ({exc})") from None
+
+
+def _batch_status(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        _print_json(client.batch.status(_batch_job(args.job)))
+    return EXIT_OK
+
+
+def _batch_results(args: argparse.Namespace) -> int:
+    """One line per input, in input order: custom_id, status (ok, error, missing), status code, body."""
+    with _client(args) as client:
+        outcomes = client.batch.results(_batch_job(args.job))
+    with open(args.output, "w", encoding="utf-8") as out:
+        for outcome in outcomes.values():
+            out.write(json.dumps(vars(outcome), ensure_ascii=False) + "\n")
+    failed = sum(not o.ok for o in outcomes.values())
+    print(f"oaimap: {len(outcomes)} request(s), {len(outcomes) - failed} ok, {failed} error or missing", file=sys.stderr)
+    return EXIT_OK if failed == 0 else EXIT_API
+
+
 class _JsonlRows:
     """The payloads of a JSONL file, one per non-blank line, read as they are needed;
     ``len`` counts the lines (so a progress bar knows the end)."""
@@ -416,6 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
     map_.add_argument("--concurrency", "-c", type=int, default=16, metavar="N", help="calls in flight at most (default 16)")
     map_.add_argument("--checkpoint", metavar="FILE", help="record finished items here; a rerun sends only the others")
     map_.set_defaults(func=_map)
+
+    batch = commands.add_parser("batch", help="run many payloads of one operation through the Batch API")
+    batch_commands = batch.add_subparsers(dest="batch_command", required=True, metavar="COMMAND")
+    submit = batch_commands.add_parser("submit", parents=[client_options], help="upload and create the batches; write the job file")
+    submit.add_argument("operation", metavar="OP", help="an operation the Batch API runs, e.g. embeddings.create")
+    submit.add_argument("--input", "-i", required=True, metavar="FILE", help="JSONL: one payload per line")
+    submit.add_argument("--job", required=True, metavar="FILE", help="where to write the job (JSON) for status and results")
+    submit.add_argument("--window", default="24h", help="completion window (default 24h)")
+    submit.set_defaults(func=_batch_submit)
+    status = batch_commands.add_parser("status", parents=[client_options], help="print the job's batches as the API has them now")
+    status.add_argument("job", metavar="JOB", help="the job file of `batch submit`")
+    status.set_defaults(func=_batch_status)
+    results = batch_commands.add_parser("results", parents=[client_options], help="one line per input: ok, error or missing")
+    results.add_argument("job", metavar="JOB", help="the job file of `batch submit`")
+    results.add_argument("--output", "-o", required=True, metavar="FILE", help="JSONL: one outcome per input, in input order")
+    results.set_defaults(func=_batch_results)
 
     ops = commands.add_parser("ops", help="list operations", description="List operations: name, method, path, summary.")
     family = ops.add_argument("family", nargs="?", metavar="FAMILY", help="only this family (a spec file: responses, vector-stores, ...)")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterat
 
 import httpx
 
+from .batching import AsyncBatches, Batches
 from . import helpers, sendable
 from .helpers import chunked_upload
 from .deadline import Deadline
@@ -580,6 +581,11 @@ class Client(_Core):
         """Open a Realtime websocket; see ``websockets.realtime``."""
         return self.websockets.realtime(model, **kwargs)
 
+    @property
+    def batch(self) -> Batches:
+        """The Batch API for many payloads of one operation (``oaimap/batching.py``)."""
+        return Batches(self)
+
     def paginate(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Every item of a list operation, fetching pages as they are needed."""
         op, pagination = self._resolve_page_op(name)
@@ -777,6 +783,11 @@ class AsyncClient(_Core):
     async def realtime_connect(self, model: str | None = None, **kwargs: Any) -> live.LiveConnection:
         """Open a Realtime websocket; see ``websockets.realtime``."""
         return await self.websockets.realtime(model, **kwargs)
+
+    @property
+    def batch(self) -> AsyncBatches:
+        """The Batch API for many payloads of one operation (``oaimap/batching.py``)."""
+        return AsyncBatches(self)
 
     async def paginate(
         self, name: str, payload: Mapping[str, Any] | None = None, **options: Any

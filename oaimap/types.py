@@ -191,6 +191,7 @@ OperationName: TypeAlias = Literal[
     "retrieveBatch",
     "batches.cancel",
     "cancelBatch",
+    "batches.poll",
     "chat.completions.list",
     "beta.chat.completions.list",
     "listChatCompletions",
@@ -674,6 +675,7 @@ __all__ = [
     "BatchesCreatePayload",
     "BatchesRetrievePayload",
     "BatchesCancelPayload",
+    "BatchesPollPayload",
     "ChatCompletionsListPayload",
     "ChatCompletionsCreatePayload",
     "ChatCompletionsCreateStreamPayload",
@@ -1035,6 +1037,7 @@ if TYPE_CHECKING:
     from ._typed import BatchesCreatePayload as BatchesCreatePayload
     from ._typed import BatchesRetrievePayload as BatchesRetrievePayload
     from ._typed import BatchesCancelPayload as BatchesCancelPayload
+    from ._typed import BatchesPollPayload as BatchesPollPayload
     from ._typed import ChatCompletionsListPayload as ChatCompletionsListPayload
     from ._typed import ChatCompletionsCreatePayload as ChatCompletionsCreatePayload
     from ._typed import ChatCompletionsCreateStreamPayload as ChatCompletionsCreateStreamPayload

@@ -171,6 +171,9 @@ def test_every_polling_helper_finishes(oaimap_client, tmp_path):
     assert video["status"] == "completed" and video["progress"] == 100
     assert call("videos.poll", {"video_id": video["id"], **ZERO})["status"] == "completed"
     assert oaimap_client.call("videos.download_content", {"video_id": video["id"]}).startswith(b"simulated video")
+    batch_input = _upload(oaimap_client, b"", "in.jsonl", "batch")
+    batch = oaimap_client.call("batches.create", {"input_file_id": batch_input["id"], "endpoint": "/v1/embeddings", "completion_window": "24h"})
+    assert call("batches.poll", {"batch_id": batch["id"], **ZERO})["status"] == "completed"
     ran.add("beta.threads.runs.submit_tool_outputs_and_poll")  # covered by test_a_run_can_require_action
     assert ran == _polling_helpers(), "a polling helper without a test here: add it"
 
