@@ -11,7 +11,9 @@ import hashlib
 import json
 from typing import Any, Callable
 
-from ..server import Reply
+from ..decode import request_payload
+from ..server import Reply, _error
+from ..validation import violations
 from .answers import (
     Say,
     chat_answer,
@@ -256,10 +258,15 @@ def _vector_stores_create(sim: Simulator, call: Call) -> Any:
     return record.view()
 
 
+def _file_counts(files: list[Record]) -> dict[str, int]:
+    """A vector store's or a file batch's ``file_counts``: its files by status."""
+    statuses = [f.obj["status"] for f in files]
+    return {s: statuses.count(s) for s in ("in_progress", "completed", "failed", "cancelled")} | {"total": len(files)}
+
+
 def _count_files(sim: Simulator, store: Record) -> None:
     files = sim.store.records(f"/vector_stores/{store.id}/files")
-    statuses = [f.obj["status"] for f in files]
-    store.obj["file_counts"] = {s: statuses.count(s) for s in ("in_progress", "completed", "failed", "cancelled")} | {"total": len(files)}
+    store.obj["file_counts"] = _file_counts(files)
     store.obj["usage_bytes"] = sum(f.obj["usage_bytes"] for f in files)
 
 
@@ -284,15 +291,15 @@ def _file_batches_create(sim: Simulator, call: Call) -> Any:
         sim.find("/files", file_id, what="file")
     batch = sim.create(call)
     batch.obj["vector_store_id"] = call.path["vector_store_id"]
-    batch.hidden["files"] = [_vector_store_file(sim, call, call.path["vector_store_id"], f, batch.id, "in_progress").id for f in file_ids]
+    for file_id in file_ids:
+        _vector_store_file(sim, call, call.path["vector_store_id"], file_id, batch.id, "in_progress")
     _batch_counts(sim, batch)
     return batch.view()
 
 
 def _batch_counts(sim: Simulator, batch: Record) -> None:
     collection = f"/vector_stores/{batch.obj['vector_store_id']}/files"
-    statuses = [r.obj["status"] for r in sim.store.records(collection) if r.hidden.get("batch") == batch.id]
-    batch.obj["file_counts"] = {s: statuses.count(s) for s in ("in_progress", "completed", "failed", "cancelled")} | {"total": len(statuses)}
+    batch.obj["file_counts"] = _file_counts([r for r in sim.store.records(collection) if r.hidden.get("batch") == batch.id])
 
 
 @finish
@@ -361,10 +368,6 @@ def batch_output(sim: Simulator, batch: Record) -> None:
 
 
 def _batch_line(sim: Simulator, batch: Record, line: str, number: int) -> tuple[int, Any, Any]:
-    from ..decode import request_payload
-    from ..validation import violations
-    from ..server import _error
-
     try:
         request = json.loads(line)
         custom_id, method, url, body = request["custom_id"], request["method"], request["url"], request["body"]
