@@ -23,6 +23,8 @@ event loop of its own, one step per result.
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from collections.abc import Sized
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -265,21 +267,57 @@ class SyncMapRun:
         return self._results()
 
     def _results(self) -> Iterator[MapResult]:
-        loop = asyncio.new_event_loop()
+        loop = _StepLoop()
         results = self.run.__aiter__()
-        step: asyncio.Future[MapResult | None] | None = None
         try:
             while True:
-                step = loop.create_task(_next(results))
-                result = loop.run_until_complete(step)
+                result = loop.run(_next(results))
                 if result is None:
                     return
                 yield result
         finally:
-            if step is not None and not step.done():  # interrupted inside a step (Ctrl-C)
-                step.cancel()
-                loop.run_until_complete(asyncio.gather(step, return_exceptions=True))
-            loop.run_until_complete(results.aclose())
-            loop.run_until_complete(self._twin.close())
-            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run(results.aclose())
+            loop.run(self._twin.close())
             loop.close()
+
+
+class _StepLoop:
+    """An event loop driven one coroutine at a time from sync code, on which Ctrl-C
+    cancels the coroutine under way and is raised as ``KeyboardInterrupt`` once it has
+    unwound, as :class:`asyncio.Runner` does from Python 3.11. Without this the
+    interrupt is raised wherever the main thread happens to be, possibly inside a task
+    halfway through a request, and the loop is left unable to clean up."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+
+    def run(self, coro: Any) -> Any:
+        task = self._loop.create_task(coro)
+        interrupted = False
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            nonlocal interrupted
+            if interrupted:  # a second Ctrl-C: stop waiting for the unwinding
+                raise KeyboardInterrupt
+            interrupted = True
+            self._loop.call_soon_threadsafe(task.cancel)
+
+        catch = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        if catch:
+            signal.signal(signal.SIGINT, on_sigint)
+        try:
+            result = self._loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if interrupted:
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            if catch:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+        if interrupted:  # it came as the coroutine finished anyway
+            raise KeyboardInterrupt
+        return result
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()

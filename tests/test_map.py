@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -207,6 +208,21 @@ def test_leaving_a_sync_loop_cancels_the_rest(oaimap_server, oaimap_client):
     assert results.limiter.in_flight == 0
 
 
+def test_ctrl_c_during_a_sync_run_cancels_the_calls_in_flight_and_raises_keyboard_interrupt(oaimap_server, oaimap_client):
+    oaimap_server.script(OP, *[embedding_reply(delay=0.05)] * 200)
+    results = oaimap_client.map(OP, rows(200), concurrency=4)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))  # while a step waits on the wire
+    timer.start()
+    seen = 0
+    with pytest.raises(KeyboardInterrupt):
+        for _ in results:
+            seen += 1
+    timer.join()
+    assert 0 < seen < 200
+    assert results.limiter.in_flight == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def _cli_map(server, tmp_path: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_API_KEY": SIMULATOR_KEY, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "oaimap", "map", OP, "--base-url", server.url, "--input", str(tmp_path / "rows.jsonl"),
@@ -232,7 +248,7 @@ def test_cli_resumes_after_an_interrupted_run_without_redoing_finished_items(oai
     _wait_for_lines(checkpoint, 1 + 40, first)  # the header and 40 items
     first.send_signal(interrupt)
     code = first.wait(10)
-    assert code == (-signal.SIGKILL if interrupt == signal.SIGKILL else 130)
+    assert code == (-signal.SIGKILL if interrupt == signal.SIGKILL else 130), first.stderr.read()
     finished = {json.loads(line)["index"] for line in checkpoint.read_text().splitlines()[1:] if line.endswith("}")}
     assert 40 <= len(finished) < 300
     sent = len(oaimap_server.requests)
