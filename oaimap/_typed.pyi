@@ -2152,6 +2152,16 @@ class FineTuningJobsRetrievePayload(TypedDict, total=False):
     """Fine-tuning job to read: its id (ftjob-…)."""
 
 
+class FineTuningJobsPollPayload(TypedDict, total=False):
+    """Payload of ``fine_tuning.jobs.poll``: Re-read a fine-tuning job until it has ended (succeeded, failed or cancelled)."""
+    fine_tuning_job_id: Required[str]
+    """Fine-tuning job to read: its id (ftjob-…)."""
+    poll_interval_ms: int
+    """Milliseconds between reads (default 10 s)."""
+    poll_timeout_ms: int
+    """Give up with PollTimeoutError after this long (default 24 h)."""
+
+
 class FineTuningJobsCancelPayload(TypedDict, total=False):
     """Payload of ``fine_tuning.jobs.cancel``: Cancel a fine-tuning job."""
     fine_tuning_job_id: Required[str]
@@ -5509,6 +5519,9 @@ class Client(_Client):
     def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """fine_tuning.checkpoints.permissions.delete: Stop sharing a fine-tuned model checkpoint with a project (admin API key)."""
     @overload
+    def call(self, name: Literal["fine_tuning.jobs.poll"], payload: FineTuningJobsPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.poll: Re-read a fine-tuning job until it has ended (succeeded, failed or cancelled)."""
+    @overload
     def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """fine_tuning.jobs.pause: Pause a running fine-tuning job."""
     @overload
@@ -6811,6 +6824,9 @@ class AsyncClient(_AsyncClient):
     @overload
     async def call(self, name: Literal["fine_tuning.checkpoints.permissions.delete"], payload: FineTuningCheckpointsPermissionsDeletePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """fine_tuning.checkpoints.permissions.delete: Stop sharing a fine-tuned model checkpoint with a project (admin API key)."""
+    @overload
+    async def call(self, name: Literal["fine_tuning.jobs.poll"], payload: FineTuningJobsPollPayload, **options: Unpack[CallOptions]) -> JsonObject:
+        """fine_tuning.jobs.poll: Re-read a fine-tuning job until it has ended (succeeded, failed or cancelled)."""
     @overload
     async def call(self, name: Literal["fine_tuning.jobs.pause"], payload: FineTuningJobsPausePayload, **options: Unpack[CallOptions]) -> JsonObject:
         """fine_tuning.jobs.pause: Pause a running fine-tuning job."""

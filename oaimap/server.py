@@ -22,6 +22,7 @@ sockets, and full control of chunked / streamed replies, which is all a test pee
 from __future__ import annotations
 
 import json
+import re
 import select
 import socket
 import struct
@@ -41,6 +42,9 @@ from .validation import violations
 _Server = TypeVar("_Server", bound="LoopbackServer")
 ADMIN_PREFIX = "/__oaimap/"  # the controls' routes, outside any API base path
 FAULT_KINDS = ("status", "reset", "stall", "cut", "malformed")
+# Azure OpenAI's layout (the azure and azure-v1 profiles): routes under /openai or
+# /openai/v1, inference under /deployments/{name} (the deployment is also the body's model)
+AZURE_PREFIX = re.compile(r"/openai(?:/v1)?(?:/deployments/[^/]+)?(?=/)")
 STALL_SECONDS, STALL_LIMIT = 3.0, 10.0  # a stall's default and longest silence
 
 
@@ -236,6 +240,12 @@ class LoopbackServer:
                 return [{"method": r.method, "path": r.path, "query": r.query, "operation": r.operation} for r in self.requests]
         return None
 
+    def websocket(self, handler: BaseHTTPRequestHandler, route: str) -> bool:
+        """Serve a websocket handshake to ``route`` on ``handler``'s connection, until it
+        closes; False when this server has no websocket there (the request is then routed
+        as HTTP). The loopback server has none; the simulator serves the Responses one."""
+        return False
+
     def match(self, method: str, path: str, query: dict[str, str]) -> tuple[Operation, dict[str, str]] | None:
         for route in self._routes.get(method, ()):
             if any(query.get(k) != v for k, v in route.literal_query.items()):
@@ -303,8 +313,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.startswith(ADMIN_PREFIX):
             self._operation = "admin"
             return self._admin(url.path[len(ADMIN_PREFIX):])
-        prefix = urlsplit(self.loopback.url).path
-        route_path = url.path[len(prefix):] if url.path.startswith(prefix) else url.path
+        route_path = self._route_path(url.path)
+        if self.headers.get("Upgrade", "").lower() == "websocket" and self.loopback.websocket(self, route_path):
+            self._status, self._operation = "101", "websocket"
+            return None
         query = parse_qsl(url.query, keep_blank_values=True)
         record = ReceivedRequest(
             method=self.command,
@@ -333,6 +345,15 @@ class _Handler(BaseHTTPRequestHandler):
             message = "; ".join(str(p) for p in problems)
             return self._send(Reply(400, _error(f"{op.name}: {message}", param=problems[0].path)))
         self._send(self.loopback.answer(op, payload, path_values))
+
+    def _route_path(self, path: str) -> str:
+        """The operation route a request path names: the path under the server's ``/v1``,
+        or under Azure OpenAI's prefixes (:data:`AZURE_PREFIX`)."""
+        prefix = urlsplit(self.loopback.url).path
+        if path.startswith(prefix + "/"):
+            return path[len(prefix):]
+        azure = AZURE_PREFIX.match(path)
+        return path[azure.end():] if azure else path
 
     def _admin(self, command: str) -> None:
         """``/__oaimap/<command>``: the test's controls over HTTP, for code that is not in

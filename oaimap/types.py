@@ -306,6 +306,7 @@ OperationName: TypeAlias = Literal[
     "createFineTuningJob",
     "fine_tuning.jobs.retrieve",
     "retrieveFineTuningJob",
+    "fine_tuning.jobs.poll",
     "fine_tuning.jobs.cancel",
     "cancelFineTuningJob",
     "fine_tuning.jobs.checkpoints.list",
@@ -740,6 +741,7 @@ __all__ = [
     "FineTuningJobsListPayload",
     "FineTuningJobsCreatePayload",
     "FineTuningJobsRetrievePayload",
+    "FineTuningJobsPollPayload",
     "FineTuningJobsCancelPayload",
     "FineTuningJobsCheckpointsListPayload",
     "FineTuningJobsListEventsPayload",
@@ -1102,6 +1104,7 @@ if TYPE_CHECKING:
     from ._typed import FineTuningJobsListPayload as FineTuningJobsListPayload
     from ._typed import FineTuningJobsCreatePayload as FineTuningJobsCreatePayload
     from ._typed import FineTuningJobsRetrievePayload as FineTuningJobsRetrievePayload
+    from ._typed import FineTuningJobsPollPayload as FineTuningJobsPollPayload
     from ._typed import FineTuningJobsCancelPayload as FineTuningJobsCancelPayload
     from ._typed import FineTuningJobsCheckpointsListPayload as FineTuningJobsCheckpointsListPayload
     from ._typed import FineTuningJobsListEventsPayload as FineTuningJobsListEventsPayload

@@ -174,6 +174,9 @@ def test_every_polling_helper_finishes(oaimap_client, tmp_path):
     batch_input = _upload(oaimap_client, b"", "in.jsonl", "batch")
     batch = oaimap_client.call("batches.create", {"input_file_id": batch_input["id"], "endpoint": "/v1/embeddings", "completion_window": "24h"})
     assert call("batches.poll", {"batch_id": batch["id"], **ZERO})["status"] == "completed"
+    training = _upload(oaimap_client, b'{"messages": []}\n', "train.jsonl", "fine-tune")
+    job = oaimap_client.call("fine_tuning.jobs.create", {"model": "gpt-4o-mini", "training_file": training["id"]})
+    assert call("fine_tuning.jobs.poll", {"fine_tuning_job_id": job["id"], **ZERO})["status"] == "succeeded"
     ran.add("beta.threads.runs.submit_tool_outputs_and_poll")  # covered by test_a_run_can_require_action
     assert ran == _polling_helpers(), "a polling helper without a test here: add it"
 

@@ -180,6 +180,19 @@ def response_output(payload: dict[str, Any], said: Say | list[ToolCall], new_id:
     return output
 
 
+def computer_step(payload: dict[str, Any], items: list[dict[str, Any]], new_id: Callable[[str], str]) -> list[dict[str, Any]] | None:
+    """A computer-use model's first move: with the ``computer`` tool offered and no
+    screenshot sent back yet (no ``computer_call_output`` in the input), it asks for a
+    screenshot; None otherwise (the model answers as usual)."""
+    tools = payload.get("tools") or []
+    if not any(isinstance(tool, dict) and tool.get("type") == "computer" for tool in tools):
+        return None
+    if any(item.get("type") == "computer_call_output" for item in items):
+        return None
+    return [{"id": new_id("cu_"), "type": "computer_call", "call_id": new_id("call_"),
+             "action": {"type": "screenshot"}, "pending_safety_checks": [], "status": "completed"}]
+
+
 # The request fields a response object echoes, with the API's defaults.
 RESPONSE_ECHO: dict[str, Any] = {
     "instructions": None, "max_output_tokens": None, "metadata": {}, "parallel_tool_calls": True,

@@ -16,6 +16,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 from functools import lru_cache
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +25,8 @@ import yaml
 from ..decode import UploadedFile
 from ..server import LoopbackServer, Reply, _error, _example_reply
 from ..specs import Operation, SpecRegistry
+from ..validation import violations
+from . import websocket
 from .answers import Say, ToolCall, reply_text, last_user_text
 from .state import Record, Store, page
 
@@ -241,6 +244,28 @@ class Simulator(LoopbackServer):
         answers, in the operation's own shape (a chat message, Responses output items, a
         run that requires action)."""
         super().script(operation, *replies)  # type: ignore[arg-type]  # the queue holds any of them
+
+    def websocket(self, handler: BaseHTTPRequestHandler, route: str) -> bool:
+        if route != "/responses":
+            return False
+        websocket.serve(handler, self._websocket_turn)
+        return True
+
+    def _websocket_turn(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """A Responses websocket event: a ``response.create`` is answered with the events
+        of the same payload streamed over HTTP; anything else, or a payload the spec
+        refuses, with an ``error`` event."""
+        if event.get("type") != "response.create":
+            return [websocket.error_event("only response.create events are accepted", "type")]
+        op = self.specs.get("responses.create")
+        payload = {key: value for key, value in event.items() if key != "type"} | {"stream": True}
+        problems = violations(op, payload)
+        if problems:
+            return [websocket.error_event(f"{op.name}: {'; '.join(map(str, problems))}", problems[0].path)]
+        reply = self.answer(op, payload, {})
+        if reply.events is None:  # refused (an unknown previous_response_id): the error body as an event
+            return [{"type": "error", **(reply.json or {})}]
+        return [event for event in reply.events if isinstance(event, dict)]
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, op: Operation, payload: dict[str, Any], path_values: dict[str, str]) -> Reply:

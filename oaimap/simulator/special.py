@@ -18,6 +18,7 @@ from .answers import (
     Say,
     chat_answer,
     completion_answer,
+    computer_step,
     count_tokens,
     embeddings_answer,
     input_items,
@@ -165,7 +166,8 @@ def _responses(sim: Simulator, call: Call) -> Any:
     new_id = sim.store.new_id
     items = input_items(payload.get("input"), lambda prefix: new_id(prefix, "hex48"))
     said = sim.said(call, sim.prompt_of(items))
-    output = response_output(payload, said, lambda prefix: new_id(prefix, "hex48"))
+    computer = None if call.scripted else computer_step(payload, items, lambda prefix: new_id(prefix, "hex48"))
+    output = computer or response_output(payload, said, lambda prefix: new_id(prefix, "hex48"))
     response_id = sim.new_id("/responses")
     response = response_object(payload, response_id, sim.store.now, "completed")
     record = Record(response)
