@@ -62,6 +62,7 @@ __all__ = [
     "Violation",
     "SpecError",
     "UnsupportedOperationError",
+    "UsageError",
     "Profile",
     "RetryPolicy",
     "RetryBudget",

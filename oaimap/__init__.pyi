@@ -30,6 +30,7 @@ from .errors import UnknownOperationError as UnknownOperationError
 from .errors import UnprocessableEntityError as UnprocessableEntityError
 from .errors import UnsupportedOperationError as UnsupportedOperationError
 from .errors import UploadIncompleteError as UploadIncompleteError
+from .errors import UsageError as UsageError
 from .errors import ValidationError as ValidationError
 from .errors import Violation as Violation
 from .errors import WebSocketClosedError as WebSocketClosedError
@@ -67,6 +68,7 @@ __all__ = [
     "Violation",
     "SpecError",
     "UnsupportedOperationError",
+    "UsageError",
     "Profile",
     "RetryPolicy",
     "RetryBudget",

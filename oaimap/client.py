@@ -27,6 +27,7 @@ from .errors import (
     APIConnectionError,
     ConfigurationError,
     UnsupportedOperationError,
+    UsageError,
     ValidationError,
     Violation,
     status_error,
@@ -234,7 +235,7 @@ class _Core:
         if problems:
             raise ValidationError(op.name, problems)
         if options.output is not None and op.returns != "binary":
-            raise TypeError(f"{op.name}: output= is only for binary answers (this one returns {op.returns})")
+            raise UsageError(op.name, f"output= is only for binary answers (this one returns {op.returns})")
         return self._builder.build(http, op, payload, options)
 
     # -- hooks ----------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ class _Core:
         payload = _normalise(op, {} if payload is None else payload)
         validate(op, payload, strict=self.strict, level=options.validation or self.validation)
         if options.output is not None:
-            raise TypeError(f"{op.name}: output= is only for binary answers")
+            raise UsageError(op.name, "output= is only for binary answers")
         return dict(payload)
 
     def _policy(self, options: CallOptions) -> RetryPolicy:
@@ -443,7 +444,7 @@ class _Core:
     def _resolve_page_op(self, name: str) -> tuple[Operation, Pagination]:
         op = self.operation(name)
         if op.returns != "page" or op.pagination is None:
-            raise TypeError(f"{op.name} does not return pages; paginate needs a list operation")
+            raise UsageError(op.name, "answers no pages; paginate needs a list operation")
         return op, op.pagination
 
 

@@ -65,6 +65,15 @@ class Violation:
         return f"{self.path}: {self.message}"
 
 
+class UsageError(OaimapError, TypeError):
+    """The operation was asked for what it does not do (``paginate`` on an operation that
+    answers no pages, ``output=`` on a JSON answer); nothing was sent."""
+
+    def __init__(self, operation: str, message: str):
+        self.operation = operation
+        super().__init__(f"{operation}: {message}")
+
+
 class UnsupportedOperationError(ConfigurationError):
     """The client's provider profile does not serve this operation; nothing was sent."""
 

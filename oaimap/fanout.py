@@ -32,7 +32,7 @@ from os import PathLike
 from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Iterable, Iterator
 
 from .checkpoint import Checkpoint, digest
-from .errors import CheckpointError, OaimapError, RateLimitError, RecordedError
+from .errors import CheckpointError, OaimapError, RateLimitError, RecordedError, UsageError
 from .meta import seconds
 from .pacing import AdaptiveLimit
 from .progress import ProgressCallback, Tracker
@@ -119,7 +119,7 @@ class MapRun:
 
     def __aiter__(self) -> AsyncGenerator[MapResult, None]:
         if self._iterated:
-            raise RuntimeError(f"{self.operation}: a map run is iterated once; call map again for another")
+            raise UsageError(self.operation, "a map run is iterated once; call map again for another")
         self._iterated = True
         return self._results()
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import httpx
 
 from . import __version__
-from .errors import ValidationError, Violation
+from .errors import UsageError, ValidationError, Violation
 from .forms import FileValue, flatten_form, form_text, is_upload
 from .host import ServiceHost
 from .progress import ProgressCallback, Tracker, counted_file
@@ -66,9 +66,8 @@ class CallOptions:
     def from_kwargs(cls, operation: str, options: Mapping[str, Any]) -> "CallOptions":
         unknown = set(options) - set(cls.__dataclass_fields__)
         if unknown:
-            raise TypeError(
-                f"{operation}: unknown call option(s) {sorted(unknown)}; "
-                f"known: {sorted(cls.__dataclass_fields__)}"
+            raise UsageError(
+                operation, f"unknown call option(s) {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
             )
         return cls(**options)
 

@@ -20,12 +20,12 @@ from oaimap.simulator import reply_text
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
-# The flows of issue 17: the seed's example flows and the provider profiles.
+# The flows of issue 17: the seed's example flows, the provider profiles, map and the Batch API.
 FLOWS = [
     "chat", "assistants", "audio", "embeddings", "files", "fine_tuning", "images", "messages", "models",
     "moderations", "runs", "threads", "vector_store_search", "responses_phase", "responses_tool_search",
     "responses_computer_use", "responses_mcp", "responses_websocket", "realtime_client_secrets",
-    "provider_azure", "provider_vllm", "provider_ollama",
+    "provider_azure", "provider_vllm", "provider_ollama", "map_and_batch",
 ]  # fmt: skip
 
 
@@ -93,6 +93,9 @@ CHECKS = {
                                    out["path"] == ["/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21"]),
     "provider_vllm": lambda out: (answers_each_question(out), out["models"]),
     "provider_ollama": lambda out: (answers_each_question(out), out["embeddings"] == ["2"]),
+    # every row has exactly one outcome, in input order; the row without input failed validation
+    "map_and_batch": lambda out: (out["mapped"] == [f"{i} 64 dimensions" for i in range(4)], out["failed"] == ["4 ValidationError"],
+                                  out["batches"] == ["1"], out["batched"] == [f"text-{i} ok 64" for i in range(4)]),
 }
 
 

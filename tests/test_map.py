@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from oaimap import AsyncClient, Client
-from oaimap.errors import BadRequestError, CheckpointError, RecordedError, ValidationError
+from oaimap.errors import BadRequestError, CheckpointError, RecordedError, UsageError, ValidationError
 from oaimap.pytest_plugin import SIMULATOR_KEY
 from oaimap.server import Reply
 
@@ -100,13 +100,13 @@ async def test_429s_halve_the_calls_in_flight_and_hold_new_starts(oaimap_server,
     first = pushed[0]
     before = [n for t, n in starts if t < first]
     after = [n for t, n in starts if t > first]
-    assert max(before) == 32  # all 32 slots in use before the pressure
+    assert max(before) == 32, before  # all 32 slots in use before the pressure
     assert run.limiter.decreases >= 1
     # No call starts while the server's retry-after runs ...
-    assert not [t for t, _ in starts if first < t < first + 0.35]
+    assert not [t - first for t, _ in starts if first < t < first + 0.35], starts
     # ... and the next ones start at most half as many at once as before (one more: the
     # call that had taken its slot just before the halving, and waited out the pause).
-    assert after and max(after[:16]) <= 16 + 1
+    assert after and max(after[:16]) <= 16 + 1, after[:16]
 
 
 async def test_as_completed_yields_what_finishes_first(oaimap_async_client):
@@ -289,7 +289,7 @@ def test_the_sync_wrapper_runs_like_the_sync_client(oaimap_server):
 async def test_a_run_is_iterated_once_and_checks_its_settings(oaimap_async_client):
     run = oaimap_async_client.map(OP, rows(1))
     assert [r.ok async for r in run] == [True]
-    with pytest.raises(RuntimeError, match="iterated once"):
+    with pytest.raises(UsageError, match="iterated once"):
         run.__aiter__()
     with pytest.raises(ValueError, match="concurrency"):
         oaimap_async_client.map(OP, rows(1), concurrency=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from oaimap import UsageError
 from oaimap.server import Reply
 
 # (name, seed alias, payload, expected method, expected path)
@@ -85,7 +86,7 @@ def test_paginate_walks_every_page_with_the_after_cursor(client, server):
 
 
 def test_paginate_refuses_operations_without_pages(client):
-    with pytest.raises(TypeError, match="does not return pages"):
+    with pytest.raises(UsageError, match="responses.create: answers no pages"):
         next(client.paginate("responses.create", {}))
 
 
@@ -111,7 +112,7 @@ def test_none_query_values_are_dropped_not_rejected(client, server):
 
 
 def test_output_is_refused_for_non_binary_answers(client, server, tmp_path):
-    with pytest.raises(TypeError, match="output="):
+    with pytest.raises(UsageError, match="output="):
         client.call("responses.retrieve", {"response_id": "r"}, output=tmp_path / "x")
     assert server.requests == []
 

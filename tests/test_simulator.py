@@ -373,3 +373,44 @@ def test_a_reset_is_an_error_the_application_sees(oaimap_server):
     with Client(api_key="sk-x", base_url=oaimap_server.url, max_retries=2) as client, pytest.raises(APIConnectionError, match="files.list"):
         client.call("files.list", {})
     assert len(oaimap_server.requests) == 3
+
+
+# -- the Responses websocket and Azure's routes on the simulator's port ------------------------
+def test_the_responses_websocket_answers_turns_and_refuses_bad_events_with_error_events(oaimap_server):
+    """Spoken to by the ``websockets`` library's own client, not oaimap's: a bad event is
+    an ``error`` event and the connection stays open for the next turn."""
+    from websockets.sync.client import connect
+
+    url = oaimap_server.url.replace("http://", "ws://") + "/responses"
+    with connect(url, additional_headers={"Authorization": "Bearer sk-test"}) as ws:
+        ws.send(json.dumps({"type": "session.update"}))
+        wrong_type = json.loads(ws.recv(timeout=5))
+        ws.send(json.dumps({"type": "response.create", "input": "hi", "temperature": 9}))
+        invalid = json.loads(ws.recv(timeout=5))
+        ws.send("not json")
+        not_json = json.loads(ws.recv(timeout=5))
+        ws.send(json.dumps({"type": "response.create", "model": "gpt-4.1", "input": "hello"}))
+        events = []
+        while not events or events[-1]["type"] != "response.completed":
+            events.append(json.loads(ws.recv(timeout=5)))
+    assert wrong_type["type"] == not_json["type"] == invalid["type"] == "error"
+    assert wrong_type["error"]["param"] == not_json["error"]["param"] == "type"
+    assert invalid["error"]["type"] == "invalid_request_error" and invalid["error"]["message"].startswith("responses.create: ")
+    assert "$.temperature" in invalid["error"]["message"] and "temperature" in invalid["error"]["param"]
+    assert events[0]["type"] == "response.created"
+    assert events[-1]["response"]["output"][0]["content"][0]["text"] == reply_text("hello")
+
+
+@pytest.mark.parametrize("profile", ["azure", "azure-v1"])
+def test_azure_profiles_reach_the_same_state_through_azures_routes(oaimap_server, profile):
+    with Client(base_url=oaimap_server.url, api_key="sk-test") as plain, Client(
+        profile=profile, base_url=oaimap_server.url.removesuffix("/v1"), api_key="sk-azure"
+    ) as azure:
+        uploaded = _upload(azure)
+        assert plain.call("files.retrieve", {"file_id": uploaded["id"]})["id"] == uploaded["id"]
+        answer = azure.call("chat.completions.create", {"model": "my-deployment", "messages": [{"role": "user", "content": "hi"}]})
+    assert answer["choices"][0]["message"]["content"] == reply_text("hi")
+    paths = [request.path for request in oaimap_server.requests]
+    prefix = "/openai" if profile == "azure" else "/openai/v1"
+    assert paths[0].startswith(f"{prefix}/files")
+    assert paths[-1].startswith(f"{prefix}/deployments/my-deployment/chat/completions" if profile == "azure" else f"{prefix}/chat/completions")

@@ -68,8 +68,11 @@ def test_unknown_operation_suggests_close_names(client, server):
     assert server.requests == []
 
 
-def test_unknown_call_option_is_a_type_error(client, server):
-    with pytest.raises(TypeError, match="unknown call option"):
+def test_unknown_call_option_is_a_usage_error_naming_the_operation(client, server):
+    from oaimap import OaimapError, UsageError
+
+    assert issubclass(UsageError, OaimapError) and issubclass(UsageError, TypeError)  # what TypeError caught still is
+    with pytest.raises(UsageError, match=r"^responses\.delete: unknown call option"):
         client.call("responses.delete", {"response_id": "r"}, timout=3)
     assert server.requests == []
 
