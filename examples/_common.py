@@ -1,9 +1,11 @@
 """Where the examples send their requests.
 
 With the provider's key set (``OPENAI_API_KEY``, or the variable an example names) and
-no ``--local`` argument, an example talks to the real service. Otherwise it starts
-oaimap's API simulator on 127.0.0.1 for its own run (no key, no network) and talks to it
-over real HTTP: the same requests, validated against the same specs.
+no ``--local`` argument, an example talks to the real service. Otherwise it talks over
+real HTTP to oaimap's API simulator: the one at ``OAIMAP_SIMULATOR_URL`` when that is set
+(``oaimap serve`` in another terminal, to watch each request go by), else one started on
+127.0.0.1 for its own run (no key, no network). The same requests either way, validated
+against the same specs.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def client(profile: str | None = None, real_if: str = "OPENAI_API_KEY", **option
         with Client(profile=profile, **options) as real:
             yield real
         return
-    with Simulator() as server:
-        base_url = server.url.removesuffix("/v1") if profile and profile.startswith("azure") else server.url
-        with Client(profile=profile, base_url=base_url, api_key="sk-local", **options) as local:
-            yield local
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get("OAIMAP_SIMULATOR_URL") or stack.enter_context(Simulator()).url
+        base_url = url.removesuffix("/v1") if profile and profile.startswith("azure") else url
+        yield stack.enter_context(Client(profile=profile, base_url=base_url, api_key="sk-local", **options))
