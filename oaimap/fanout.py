@@ -276,9 +276,13 @@ class SyncMapRun:
                     return
                 yield result
         finally:
-            loop.run(results.aclose())
-            loop.run(self._twin.close())
-            loop.close()
+            try:
+                loop.run(results.aclose())
+            finally:  # even when a second Ctrl-C cut the first step short
+                try:
+                    loop.run(self._twin.close())
+                finally:
+                    loop.close()
 
 
 class _StepLoop:
@@ -302,7 +306,8 @@ class _StepLoop:
             interrupted = True
             self._loop.call_soon_threadsafe(task.cancel)
 
-        catch = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        main = threading.current_thread() is threading.main_thread()
+        catch = main and signal.getsignal(signal.SIGINT) is signal.default_int_handler  # not if the app set its own
         if catch:
             signal.signal(signal.SIGINT, on_sigint)
         try:
