@@ -48,18 +48,32 @@ READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 
 
+def require_environment() -> None:
+    """Skip the calling test when LiteLLM's environment is missing; under CI (CI=true),
+    where `.ci/run` makes it, fail instead."""
+    import pytest
+
+    if LITELLM_PYTHON.is_file():
+        return
+    missing = f"no LiteLLM environment at {LITELLM_PYTHON}: make it as .ci/run does (docs/providers.md)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(missing)
+    pytest.skip(f"{missing}; skipped outside CI only")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def proxy_config(url: str, master_key: str) -> dict:
+def proxy_config(url: str, master_key: str, more_chat_models: tuple[str, ...] = ()) -> dict:
     def model(name: str, **params: object) -> dict:
         return {"model_name": name, "litellm_params": {"model": f"openai/{name}", "api_key": "unused", **params}}
 
     return {
         "model_list": [
+            *(model(name, mock_response=MOCK_TEXT) for name in more_chat_models),
             model(CHAT_MODEL, mock_response=MOCK_TEXT),
             model(EMBEDDING_MODEL, mock_response=MOCK_EMBEDDING),
             {
@@ -77,10 +91,12 @@ def proxy_config(url: str, master_key: str) -> dict:
 
 
 class LiteLLMProxy:
-    """`with LiteLLMProxy() as proxy:` a started proxy at `proxy.url` (no `/v1`)."""
+    """`with LiteLLMProxy() as proxy:` a started proxy at `proxy.url` (no `/v1`);
+    `more_chat_models` are more names for the mock chat model."""
 
-    def __init__(self, python: Path = LITELLM_PYTHON):
+    def __init__(self, python: Path = LITELLM_PYTHON, more_chat_models: tuple[str, ...] = ()):
         self.python = python
+        self.more_chat_models = more_chat_models
         self.master_key = "sk-" + secrets.token_hex(16)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -110,7 +126,7 @@ class LiteLLMProxy:
     def _start(self) -> None:
         workdir = Path(self._workdir.name)
         config = workdir / "config.yaml"
-        config.write_text(yaml.safe_dump(proxy_config(self.url, self.master_key)), encoding="utf-8")
+        config.write_text(yaml.safe_dump(proxy_config(self.url, self.master_key, self.more_chat_models)), encoding="utf-8")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(workdir), **OFFLINE_ENV}
         command = [str(self.python), "-m", "litellm.proxy.proxy_cli", "--config", str(config)]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]

@@ -38,18 +38,21 @@ FLOWS = [
 ]  # fmt: skip
 
 
-def run(name: str, simulator_url: str | None = None) -> dict[str, list[str]]:
-    """Run one example (against its own simulator, or the one at ``simulator_url``); its
-    ``key: value`` lines, the values by key in order."""
+def run(name: str, simulator_url: str | None = None, real: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Run one example against its own simulator, the one at ``simulator_url``, or with
+    ``real`` (a key and base URL) the service they name; its ``key: value`` lines, the
+    values by key in order."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env.pop("OAIMAP_SIMULATOR_URL", None)
     if simulator_url:
         env["OAIMAP_SIMULATOR_URL"] = simulator_url
+    env.update(real or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--local"], capture_output=True,
-                          text=True, env=env, timeout=60)
+    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), *([] if real else ["--local"])],
+                          capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, f"{name} failed:\n{done.stderr[-3000:]}"
-    assert "sk-local" not in done.stdout + done.stderr  # the simulator's key is never shown
+    for key in ["sk-local", *(real or {}).values()]:
+        assert key.startswith("http") or key not in done.stdout + done.stderr  # no key is ever shown
     lines: dict[str, list[str]] = {}
     for line in done.stdout.splitlines():
         key, _, value = line.partition(": ")
@@ -127,6 +130,22 @@ def test_example_runs_and_prints_what_the_simulator_answers(name, oaimap_server)
     for received in sent:
         problems = document_violations(received.operation, received.json())
         assert not problems, f"{name}: {received.method} {received.path} breaks the official document: {problems}"
+
+
+@pytest.mark.slow  # a proxy to start (about 7 s)
+def test_examples_run_unchanged_against_a_real_compatible_server():
+    """The examples' real-service path (a key in the environment, no ``--local``), taken
+    against LiteLLM's proxy on 127.0.0.1: an OpenAI-compatible server nobody here wrote,
+    whose mock model answers under the example's model name."""
+    from litellm_proxy import MOCK_TEXT, LiteLLMProxy, require_environment
+
+    require_environment()
+    with LiteLLMProxy(more_chat_models=("gpt-4.1-mini",)) as proxy:
+        real = {"OPENAI_API_KEY": proxy.master_key, "OPENAI_BASE_URL": f"{proxy.url}/v1"}
+        chat, models = run("chat", real=real), run("models", real=real)
+    assert chat["answer"] == chat["streamed"] == [MOCK_TEXT] and int(chat["tokens"][0]) > 0
+    assert models["models"] == ["4"]  # gpt-4.1-mini and the proxy's own three
+    assert models["first"] == ["gpt-4.1-mini owned by openai"]
 
 
 def test_an_example_starts_its_own_simulator_when_none_is_named():

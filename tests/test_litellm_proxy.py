@@ -8,8 +8,6 @@ reason.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from oaimap import AsyncClient, BadRequestError, Client, ValidationError
@@ -17,11 +15,11 @@ from oaimap import AsyncClient, BadRequestError, Client, ValidationError
 from litellm_proxy import (
     CHAT_MODEL,
     EMBEDDING_MODEL,
-    LITELLM_PYTHON,
     MOCK_EMBEDDING,
     MOCK_TEXT,
     RESPONSES_STREAM_MODEL,
     LiteLLMProxy,
+    require_environment,
 )
 
 pytestmark = pytest.mark.slow  # a proxy to start (about 7 s): `-m 'not slow'` skips it locally
@@ -33,11 +31,7 @@ MESSAGES = [{"role": "user", "content": "Say hello."}]
 
 @pytest.fixture(scope="module")
 def proxy():
-    if not LITELLM_PYTHON.is_file():
-        missing = f"no LiteLLM environment at {LITELLM_PYTHON}: make it as .ci/run does (docs/providers.md)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(missing)
-        pytest.skip(f"{missing}; skipped outside CI only")
+    require_environment()
     with LiteLLMProxy() as started:
         yield started
 
