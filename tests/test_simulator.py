@@ -197,6 +197,17 @@ def test_a_run_can_require_action(oaimap_client, oaimap_server):
     newest = oaimap_client.call("beta.threads.messages.list", {"thread_id": thread, "limit": 1})["data"][0]
     assert newest["role"] == "assistant" and newest["run_id"] == run["id"]
     assert newest["content"][0]["text"]["value"] == reply_text("tool outputs: sunny")
+    # the run's steps: the tool calls it waited for, completed with their outputs, then its message
+    steps = list(oaimap_client.paginate("beta.threads.runs.steps.list", {"thread_id": thread, "run_id": run["id"], "order": "asc"}))
+    assert [(s["type"], s["status"]) for s in steps] == [("tool_calls", "completed"), ("message_creation", "completed")]
+    assert all(re.fullmatch(r"step_[0-9A-Za-z]{24}", s["id"]) and s["run_id"] == run["id"] for s in steps)
+    (called,) = steps[0]["step_details"]["tool_calls"]
+    assert called["id"] == tool_call["id"] and called["function"]["output"] == "sunny"
+    assert steps[1]["step_details"]["message_creation"]["message_id"] == newest["id"]
+    one = oaimap_client.call("beta.threads.runs.steps.retrieve", {"thread_id": thread, "run_id": run["id"], "step_id": steps[1]["id"]})
+    assert one == steps[1]
+    with pytest.raises(NotFoundError):
+        oaimap_client.call("beta.threads.runs.steps.list", {"thread_id": thread, "run_id": "run_unknown"})
 
 
 def test_a_background_response_completes_on_the_clock(oaimap_client):

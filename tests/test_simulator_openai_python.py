@@ -87,6 +87,9 @@ def test_assistants_runs_with_the_sdks_poller(sdk):
     assert run.status == "completed" and run.instructions == "Be brief."
     newest = sdk.beta.threads.messages.list(thread_id=thread.id, limit=1).data[0]
     assert newest.content[0].text.value == reply_text("Name a colour.")
+    (step,) = sdk.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id)  # the SDK's typed RunStep
+    assert step.run_id == run.id and step.step_details.type == "message_creation"
+    assert step.step_details.message_creation.message_id == newest.id
 
 
 def test_embeddings_as_the_sdk_asks_for_them(sdk):

@@ -458,29 +458,42 @@ def _thread_prompt(sim: Simulator, thread_id: str) -> str:
     return text_of(next((m["content"] for m in reversed(messages) if m["role"] == "user"), ""))
 
 
+def _steps_of(run: Record) -> str:
+    return f"/threads/{run.obj['thread_id']}/runs/{run.id}/steps"
+
+
 def _run_answer(sim: Simulator, call: Call, run: Record) -> Any:
-    """A run's answer: the run; streamed, the run's events to its end."""
+    """A run's answer: the run; streamed, the run's events to its end, with the steps it
+    made on the way."""
     if not _streaming(call):
         return run.view()
+    known = len(sim.store.records(_steps_of(run)))
     run.step = len(run.lifecycle)
     sim.settle(run)
     message = sim.store.get(f"/threads/{run.obj['thread_id']}/messages", run.hidden.get("message", ""))
-    return Reply(events=streams.run_events(run.view(), message.view() if message else None))
+    steps = [step.view() for step in sim.store.records(_steps_of(run))[known:]]
+    return Reply(events=streams.run_events(run.view(), message.view() if message else None, steps))
 
 
 @finish
 def run_done(sim: Simulator, run: Record) -> None:
+    """The run's work at its last status: the tool calls it waits for, or the assistant's
+    message; either way kept as a run step (``runs.steps.list``)."""
     said = run.hidden["said"]
+    message = None
     if run.obj["status"] == "requires_action":
         calls = [{"id": sim.store.new_id("call_"), "type": "function", "function": c} for c in said["tool_calls"]]
         run.obj["required_action"] = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": calls}}
-        return
-    thread_id = run.obj["thread_id"]
-    message = _message(sim, thread_id, "assistant", said["text"], assistant_id=run.obj.get("assistant_id"), run_id=run.id)
-    run.hidden["message"] = message.id
-    used_in = count_tokens(_thread_prompt(sim, thread_id))
-    used_out = count_tokens(said["text"])
-    run.obj["usage"] = {"prompt_tokens": used_in, "completion_tokens": used_out, "total_tokens": used_in + used_out}
+    else:
+        thread_id = run.obj["thread_id"]
+        message = _message(sim, thread_id, "assistant", said["text"], assistant_id=run.obj.get("assistant_id"), run_id=run.id)
+        run.hidden["message"] = message.id
+        used_in = count_tokens(_thread_prompt(sim, thread_id))
+        used_out = count_tokens(said["text"])
+        run.obj["usage"] = {"prompt_tokens": used_in, "completion_tokens": used_out, "total_tokens": used_in + used_out}
+    for step in streams.run_steps(run.view(), message.view() if message else None):
+        step.update(id=sim.new_id(_steps_of(run)), created_at=sim.store.now)
+        sim.store.put(_steps_of(run), Record(step))
 
 
 @hook("beta.threads.runs.submit_tool_outputs")
@@ -491,10 +504,20 @@ def _submit_tool_outputs(sim: Simulator, call: Call) -> Any:
     if run.obj.get("status") == "requires_action" and given != expected:
         raise Refused(f"Run '{run.id}' expects outputs for tool calls {sorted(expected)}, got {sorted(given)}.")
     outputs = " ".join(str(o.get("output", "")) for o in call.payload["tool_outputs"])
+    _complete_tool_step(sim, run, {o.get("tool_call_id"): o.get("output") for o in call.payload["tool_outputs"]})
     run.obj["required_action"] = None
     run.hidden["said"] = _said_json(sim.said(call, f"tool outputs: {outputs}"))
     sim.act(call, run)
     return _run_answer(sim, call, run)
+
+
+def _complete_tool_step(sim: Simulator, run: Record, outputs: dict[str, Any]) -> None:
+    """The run's waiting ``tool_calls`` step, completed with the outputs given."""
+    for step in sim.store.records(_steps_of(run)):
+        if step.obj["type"] == "tool_calls" and step.obj["status"] == "in_progress":
+            for tool_call in step.obj["step_details"]["tool_calls"]:
+                tool_call["function"]["output"] = outputs.get(tool_call["id"])
+            step.obj.update(status="completed", completed_at=sim.store.now)
 
 
 # -- fine-tuning and videos ----------------------------------------------------------------------

@@ -173,11 +173,10 @@ def run_events(run: dict[str, Any], message: dict[str, Any] | None, steps: list[
     ``thread.run.requires_action``, ``thread.run.failed``...) and carries the whole run;
     ``done`` with data ``[DONE]`` ends the stream.
 
-    Without ``steps``, the steps are made from the run: the message's creation, or the
-    tool calls a run that ``requires_action`` waits for (that run sends no message).
+    Without ``steps``, the steps are made from the run (:func:`run_steps`).
     """
     if steps is None:
-        steps = _default_steps(run, message)
+        steps = run_steps(run, message)
     unfinished = ("completed_at", "failed_at", "cancelled_at", "last_error", "incomplete_details", "required_action", "usage")
     queued = {**run, **{k: None for k in ("started_at", *unfinished) if k in run}, "status": "queued"}
     running = {**queued, "status": "in_progress", "started_at": run.get("started_at")}
@@ -198,14 +197,16 @@ def run_events(run: dict[str, Any], message: dict[str, Any] | None, steps: list[
     return [{"event": name, "data": data} for name, data in events] + [{"event": "done", "data": "[DONE]"}]
 
 
-def _default_steps(run: dict[str, Any], message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The run's one step: the tool calls it requires, else its message's creation."""
+def run_steps(run: dict[str, Any], message: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The step a run has just made: the tool calls it waits for when it
+    ``requires_action`` (that run sends no message), else its message's creation."""
     common = {k: run.get(k) for k in ("assistant_id", "thread_id", "created_at")}
     common.update({"object": "thread.run.step", "run_id": run.get("id"), "cancelled_at": None, "expired_at": None,
                    "failed_at": None, "last_error": None, "metadata": {}, "usage": None})
     if run.get("status") == "requires_action":
         calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
-        details = {"type": "tool_calls", "tool_calls": calls}
+        waiting = [{**c, "function": {**c["function"], "output": None}} for c in calls]  # no output yet
+        details = {"type": "tool_calls", "tool_calls": waiting}
         return [{**common, "id": f"step_{run.get('id')}", "type": "tool_calls", "status": "in_progress",
                  "completed_at": None, "step_details": details}]
     if message is None:
