@@ -247,6 +247,8 @@ class _Op:
         op = self.op
         if op.helper and op.helper.get("kind") == "websocket":
             return "Any"
+        if op.text_when:  # text when the payload asks for it (a transcription as srt)
+            return "JsonObject | TextResult"
         return {
             "json": "JsonObject",
             "page": "JsonObject",

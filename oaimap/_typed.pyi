@@ -4565,13 +4565,13 @@ class Client(_Client):
     def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> Stream:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | Stream:
+    def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult | Stream:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+    def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult:
         """audio.translations.create: Translate the speech in an audio file into English text."""
     @overload
     def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:
@@ -5871,13 +5871,13 @@ class AsyncClient(_AsyncClient):
     async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateStreamPayload, **options: Unpack[CallOptions]) -> AsyncStream:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject:
+    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreateNoStreamPayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | AsyncStream:
+    async def call(self, name: Literal["audio.transcriptions.create", "createTranscription"], payload: AudioTranscriptionsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult | AsyncStream:
         """audio.transcriptions.create: Transcribe an audio file into text; stream true sends the text as events."""
     @overload
-    async def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject:
+    async def call(self, name: Literal["audio.translations.create", "createTranslation"], payload: AudioTranslationsCreatePayload, **options: Unpack[CallOptions]) -> JsonObject | TextResult:
         """audio.translations.create: Translate the speech in an audio file into English text."""
     @overload
     async def call(self, name: Literal["batches.list"], payload: BatchesListPayload | None = None, **options: Unpack[CallOptions]) -> JsonObject:

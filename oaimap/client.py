@@ -424,11 +424,12 @@ class _Core:
             if not call.streaming and call.op.returns in ("json", "page", "text", "empty"):
                 log.debug("%s response body: %s", call.op.name, self.host.redact(response.text))
 
-    def _parse(self, op: Operation, response: httpx.Response, via_alias: bool) -> Any:
+    def _parse(self, call: PreparedCall, response: httpx.Response, via_alias: bool) -> Any:
         """The value ``call`` returns for a fully read, successful response."""
-        if op.returns == "binary":
+        op = call.op
+        if call.returns == "binary":
             return response.content
-        if op.returns == "text":
+        if call.returns == "text":
             return response.text
         if not response.content:
             return None
@@ -510,7 +511,7 @@ class Client(_Core):
                 return attach(_save(response, Path(opts.output), self._failure(call, "download interrupted"), counter), self._meta(call, response))
             if counter is not None and call.streaming:  # a binary answer, counted as it comes
                 return attach(_read(response, self._failure(call, "download interrupted"), counter), self._meta(call, response))
-            return attach(self._parse(op, response, via_alias), self._meta(call, response))
+            return attach(self._parse(call, response, via_alias), self._meta(call, response))
         finally:
             response.close()
             call.close()
@@ -702,7 +703,7 @@ class AsyncClient(_Core):
             if counter is not None and call.streaming:  # a binary answer, counted as it comes
                 data = await _aread(response, self._failure(call, "download interrupted"), counter)
                 return attach(data, self._meta(call, response))
-            return attach(self._parse(op, response, via_alias), self._meta(call, response))
+            return attach(self._parse(call, response, via_alias), self._meta(call, response))
         finally:
             await response.aclose()
             call.close()

@@ -104,6 +104,7 @@ class Operation:
     encoding: str = "none"
     stream_param: str | None = None
     stream_end: tuple[str, ...] = ()
+    text_when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # payload key -> values that make the answer text
     pagination: Pagination | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     helper: Mapping[str, Any] | None = None
@@ -163,6 +164,7 @@ def parse_operation(family: str, raw: Mapping[str, Any], source: Path) -> Operat
         encoding=raw.get("encoding", "json" if "body" in raw.get("params", {}) else "none"),
         stream_param=raw.get("stream_param"),
         stream_end=tuple(raw.get("stream_end", ())),
+        text_when={key: tuple(values) for key, values in (raw.get("text_when") or {}).items()},
         pagination=(
             Pagination(**pagination)
             if pagination
@@ -264,6 +266,11 @@ def _check_operation(op: Operation) -> tuple[str, str] | None:
             return ".required", f"{key!r} is required but not declared in params"
     if op.stream_param and op.stream_param not in seen:
         return ".stream_param", f"{op.stream_param!r} is not a declared parameter"
+    for key in op.text_when:
+        if key not in seen:
+            return f".text_when.{key}", f"{key!r} is not a declared parameter"
+        if op.returns != "json":
+            return ".text_when", f"only a JSON operation can answer text instead (this one returns {op.returns})"
     for alias, target in op.param_aliases.items():
         if target not in seen:
             return f".param_aliases.{alias}", f"{target!r} is not a declared parameter"

@@ -92,6 +92,7 @@ class PreparedCall:
     op: Operation
     request: httpx.Request
     sse: bool  # the answer is an event stream
+    returns: str  # what the answer is for this payload: the op's `returns`, or "text" (`text_when`)
     streaming: bool  # the body must be read incrementally (SSE or binary to a file)
     files: ExitStack
     started: float = field(default_factory=time.monotonic)  # when the call began (meta.elapsed)
@@ -100,6 +101,15 @@ class PreparedCall:
 
     def close(self) -> None:
         self.files.close()
+
+
+def answers_as(op: Operation, payload: Mapping[str, Any]) -> str:
+    """What this payload's answer is: ``text`` when a ``text_when`` value asks for it
+    (a transcription with ``response_format: srt``), else the operation's ``returns``."""
+    for key, values in op.text_when.items():
+        if payload.get(key) in values:
+            return "text"
+    return op.returns
 
 
 def answers_with_sse(op: Operation, payload: Mapping[str, Any]) -> bool:
@@ -223,7 +233,8 @@ class RequestBuilder:
         query = self.url.query(params, options.extra_query)
         headers.update(self.host.auth_headers())
         sse = answers_with_sse(op, payload)
-        headers["Accept"] = "text/event-stream" if sse else ACCEPT[op.returns]
+        returns = answers_as(op, payload)
+        headers["Accept"] = "text/event-stream" if sse else ACCEPT[returns]
         if op.method != "GET":
             headers["Idempotency-Key"] = options.idempotency_key or f"oaimap-{uuid.uuid4()}"
         headers.update(options.extra_headers)
@@ -248,7 +259,7 @@ class RequestBuilder:
             raise ValidationError(op.name, [Violation("$", f"the request URL cannot be built: {exc}")]) from None
         # a binary answer is read as it comes when it goes to a file or its bytes are counted
         streaming = sse or (op.returns == "binary" and (options.output is not None or options.progress is not None))
-        return PreparedCall(op=op, request=request, sse=sse, streaming=streaming, files=files)
+        return PreparedCall(op=op, request=request, sse=sse, returns=returns, streaming=streaming, files=files)
 
     def _body(self, op: Operation, body: dict[str, Any], files: ExitStack, uploaded: Tracker | None) -> dict[str, Any]:
         encoding = op.encoding

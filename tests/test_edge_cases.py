@@ -478,6 +478,16 @@ def test_an_undeclared_stream_param_is_a_spec_error(tmp_path):  # kills P12
         build_index(_write_family(tmp_path, [dict(OK_OP, stream_param="stream")]))
 
 
+def test_text_when_must_name_a_declared_key_of_a_json_operation(tmp_path):
+    with pytest.raises(SpecError, match=r"\.text_when\.format: 'format' is not a declared parameter"):
+        build_index(_write_family(tmp_path, [dict(OK_OP, text_when={"format": ["text"]})]))
+    binary = dict(OK_OP, returns="binary", params={"path": {"item_id": {"type": "string"}}, "query": {"format": {"type": "string"}}})
+    with pytest.raises(SpecError, match=r"\.text_when: only a JSON operation"):
+        build_index(_write_family(tmp_path, [dict(binary, text_when={"format": ["text"]})]))
+    with pytest.raises(SpecError, match=r"text_when"):  # the spec format: values are a non-empty list
+        build_index(_write_family(tmp_path, [dict(OK_OP, text_when={"item_id": []})]))
+
+
 def test_an_undeclared_required_key_is_a_spec_error(tmp_path):  # kills P14
     with pytest.raises(SpecError, match=r"\.required: 'nope' is required but not declared"):
         build_index(_write_family(tmp_path, [dict(OK_OP, required=["nope"])]))

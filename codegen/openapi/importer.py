@@ -54,7 +54,7 @@ SCHEMAS_HEADER = (
 OP_FIELDS = (
     "name", "aliases", "other_names", "summary", "operation_id", "deprecated", "method", "path", "headers",
     "encoding", "returns", "stream_param", "stream_end", "pagination", "params", "required", "payload_rules", "param_aliases",
-    "helper", "large_file", "example",
+    "helper", "large_file", "text_when", "example",
 )
 
 
@@ -298,6 +298,8 @@ class Importer:
             spec["example"] = copy.deepcopy(old["example"])
         if old.get("large_file"):  # hand-written: the document does not say where a file is too large
             spec["large_file"] = dict(old["large_file"])
+        if old.get("text_when"):  # hand-written: the document declares only the JSON answer
+            spec["text_when"] = copy.deepcopy(old["text_when"])
         for empty in ("required", "params"):
             if not spec.get(empty):
                 spec.pop(empty, None)

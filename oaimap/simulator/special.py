@@ -7,6 +7,7 @@ Each hook takes the simulator and the call and returns the answer (a JSON value 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any, Callable
@@ -29,7 +30,7 @@ from .answers import (
 )
 from .engine import Call, NotFound, Refused, Role, Simulator
 from .state import Record
-from . import streams
+from . import media, streams
 
 HOOKS: dict[str, Callable[[Simulator, Call], Any]] = {}
 FINISHES: dict[str, Callable[[Simulator, Record], None]] = {}
@@ -567,6 +568,83 @@ def _video_content(sim: Simulator, call: Call) -> Any:
     if "content" not in record.hidden:
         raise Refused(f"Video '{record.id}' is {record.obj['status']}: its content is not ready.")
     return Reply(body=record.hidden["content"], headers={"Content-Type": "video/mp4"})
+
+
+# -- images and audio: media bytes (simulator/media.py) ------------------------------------------
+@hook("images.generate", "images.edit", "images.create_variation")
+def _images(sim: Simulator, call: Call) -> Any:
+    """Images of the requested size and count, in a colour that depends on the prompt:
+    ``b64_json`` for the gpt-image models (their only form) and when asked, else a
+    ``data:`` URL (the API's URLs are short-lived links elsewhere). Streams: the spec's
+    example."""
+    payload = call.payload
+    if _streaming(call):
+        return sim.generic(call)
+    default_model = "dall-e-2" if call.op.name != "images.generate" or "response_format" in payload else "gpt-image-1"
+    model = str(payload.get("model") or default_model)
+    width, height = media.image_size(payload.get("size"))
+    prompt = str(payload.get("prompt") or "")
+    picture = media.png(width, height, media.colour(prompt))
+    encoded = base64.b64encode(picture).decode()
+    as_json = model.startswith("gpt-image") or payload.get("response_format") == "b64_json"
+    item = {"b64_json": encoded} if as_json else {"url": f"data:image/png;base64,{encoded}"}
+    if model == "dall-e-3":
+        item["revised_prompt"] = prompt
+    answer: dict[str, Any] = {"created": sim.store.now, "data": [dict(item) for _ in range(int(payload.get("n") or 1))]}
+    if model.startswith("gpt-image"):
+        used_in = count_tokens(prompt)
+        used_out = 272 * len(answer["data"])
+        answer.update(background=payload.get("background") or "opaque", output_format="png", quality=payload.get("quality") or "auto",
+                      size=f"{width}x{height}", usage={"input_tokens": used_in, "output_tokens": used_out,
+                      "total_tokens": used_in + used_out, "input_tokens_details": {"text_tokens": used_in, "image_tokens": 0}})
+    return answer
+
+
+_AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "opus": "audio/opus", "aac": "audio/aac", "flac": "audio/flac"}
+
+
+@hook("audio.speech.create")
+def _speech(sim: Simulator, call: Call) -> Any:
+    """Silence as long as the text would take to say (simulator/media.py); the simulator
+    remembers what it said, so transcribing the file gives the text back."""
+    if call.payload.get("stream_format") == "sse":
+        return sim.generic(call)
+    fmt = str(call.payload.get("response_format") or "mp3")
+    audio = media.speech(call.payload["input"], fmt)
+    sim.store.put("/audio/speech", Record({"id": hashlib.sha256(audio).hexdigest(), "text": call.payload["input"]}))
+    return Reply(body=audio, headers={"Content-Type": _AUDIO_TYPES.get(fmt, "application/octet-stream")})
+
+
+@hook("audio.transcriptions.create", "audio.translations.create")
+def _transcription(sim: Simulator, call: Call) -> Any:
+    """The text of speech this simulator made from the same bytes, else a sentence naming
+    the file; in the response format asked for (json, verbose_json, text, srt, vtt)."""
+    if _streaming(call):
+        return sim.generic(call)
+    upload = call.payload["file"]
+    said = sim.store.get("/audio/speech", hashlib.sha256(upload.data).hexdigest())
+    text = said.obj["text"] if said else f"Simulated transcript of {upload.filename}."
+    seconds = round(max(0.2, len(text) * media.SECONDS_PER_CHARACTER), 2)
+    fmt = call.payload.get("response_format") or "json"
+    if fmt in ("text", "srt", "vtt"):
+        clock = f"00:00:{seconds:06.3f}"
+        body = {"text": text + "\n",
+                "srt": f"1\n00:00:00,000 --> {clock.replace('.', ',')}\n{text}\n\n",
+                "vtt": f"WEBVTT\n\n00:00:00.000 --> {clock}\n{text}\n\n"}[fmt]
+        return Reply(body=body.encode(), headers={"Content-Type": "text/plain; charset=utf-8"})
+    if fmt == "verbose_json":
+        task = "translate" if call.op.name == "audio.translations.create" else "transcribe"
+        segment: dict[str, Any] = {"id": 0, "seek": 0, "start": 0.0, "end": seconds, "text": text, "tokens": [], "temperature": 0.0,
+                   "avg_logprob": 0.0, "compression_ratio": 1.0, "no_speech_prob": 0.0}
+        return {"task": task, "language": call.payload.get("language") or "english", "duration": seconds, "text": text,
+                "segments": [segment]}
+    answer: dict[str, Any] = {"text": text}
+    if call.op.name == "audio.transcriptions.create":
+        tokens = count_tokens(text)
+        answer["usage"] = {"type": "duration", "seconds": max(1, round(seconds))} if str(call.payload.get("model")) == "whisper-1" else {
+            "type": "tokens", "input_tokens": tokens, "input_token_details": {"text_tokens": 0, "audio_tokens": tokens},
+            "output_tokens": tokens, "total_tokens": 2 * tokens}
+    return answer
 
 
 # -- containers -------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def run_steps(run: dict[str, Any], message: dict[str, Any] | None) -> list[dict[
     if run.get("status") == "requires_action":
         calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
         waiting = [{**c, "function": {**c["function"], "output": None}} for c in calls]  # no output yet
-        details = {"type": "tool_calls", "tool_calls": waiting}
+        details: dict[str, Any] = {"type": "tool_calls", "tool_calls": waiting}
         return [{**common, "id": f"step_{run.get('id')}", "type": "tool_calls", "status": "in_progress",
                  "completed_at": None, "step_details": details}]
     if message is None:
