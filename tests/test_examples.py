@@ -85,7 +85,8 @@ CHECKS = {
     "fine_tuning": lambda out: (re.fullmatch(r"ftjob-\w{24} validating_files", out["job"][0])
                                 and out["finished"][0].startswith("succeeded ft:gpt-4.1-mini-2025-04-14:") and out["event"]),
     "vector_store_search": lambda out: (re.fullmatch(r"vs_\w{24}", out["store"][0])
-                                        and out["indexed"] == ["completed 2 files"] and out["hit"]),
+                                        and out["indexed"] == ["completed 2 files"]
+                                        and [hit.split()[0] for hit in out["hit"]] == ["returns.md"]),  # the one sharing words
     "assistants": lambda out: (re.fullmatch(r"asst_\w{24} Math tutor", out["created"][0])
                                and out["renamed"] == ["Patient math tutor"] and out["listed"] == out["deleted"] == ["True"]),
     "threads": lambda out: (re.fullmatch(r"thread_\w{24} \{'topic': 'math'\}", out["created"][0])

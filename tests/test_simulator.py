@@ -425,3 +425,41 @@ def test_azure_profiles_reach_the_same_state_through_azures_routes(oaimap_server
     prefix = "/openai" if profile == "azure" else "/openai/v1"
     assert paths[0].startswith(f"{prefix}/files")
     assert paths[-1].startswith(f"{prefix}/deployments/my-deployment/chat/completions" if profile == "azure" else f"{prefix}/chat/completions")
+
+
+# -- vector-store search over what was uploaded ------------------------------------------------
+def test_vector_store_search_finds_the_uploaded_chunks_that_share_words_with_the_query(oaimap_client):
+    client = oaimap_client
+    texts = {
+        "returns.md": "Returns are accepted within 30 days.\n\nRefunds reach your card in five days.",
+        "shipping.md": "Orders ship in two days. Express shipping costs extra.",
+        "careers.md": "We are hiring engineers.",
+    }
+    files = {name: _upload(client, text.encode(), name)["id"] for name, text in texts.items()}
+    store = client.call("vector_stores.create", {"name": "help"})["id"]
+    batch = client.call("vector_stores.file_batches.create_and_poll", {"vector_store_id": store, **ZERO, "files": [
+        {"file_id": files["returns.md"], "attributes": {"team": "support", "year": 2024}},
+        {"file_id": files["shipping.md"], "attributes": {"team": "logistics", "year": 2025}},
+        {"file_id": files["careers.md"], "attributes": {"team": "people", "year": 2025}},
+    ]})
+    assert batch["file_counts"]["completed"] == 3
+
+    def search(**payload):
+        return client.call("vector_stores.search", {"vector_store_id": store, **payload})
+
+    found = search(query="How many days until my refund is returned?")
+    assert found["object"] == "vector_store.search_results.page" and found["search_query"] == ["How many days until my refund is returned?"]
+    assert [(h["filename"], h["content"][0]["text"]) for h in found["data"]] == [
+        ("returns.md", "Returns are accepted within 30 days.\n\nRefunds reach your card in five days."),  # days, refund, returned
+        ("shipping.md", "Orders ship in two days. Express shipping costs extra."),  # days only
+    ]
+    assert found["data"][0]["score"] > found["data"][1]["score"] > 0
+    assert found["data"][0]["attributes"] == {"team": "support", "year": 2024}
+    assert [h["filename"] for h in search(query="days", filters={"type": "eq", "key": "team", "value": "logistics"})["data"]] == ["shipping.md"]
+    either = {"type": "or", "filters": [{"type": "gte", "key": "year", "value": 2025}, {"type": "in", "key": "team", "value": ["support"]}]}
+    assert len(search(query="days", filters=either)["data"]) == 2
+    assert [h["filename"] for h in search(query="refund days", max_num_results=1)["data"]] == ["returns.md"]
+    assert search(query="refund days", ranking_options={"score_threshold": 0.99})["data"] == []
+    assert search(query="quantum chromodynamics")["data"] == []
+    with pytest.raises(NotFoundError):
+        client.call("vector_stores.search", {"vector_store_id": "vs_missing", "query": "days"})

@@ -47,6 +47,8 @@ def test_vector_stores_and_their_pollers(sdk, tmp_path):
     listed = list(sdk.vector_stores.file_batches.list_files(batch_id=batch.id, vector_store_id=store.id))
     assert len(listed) == 2 and {f.status for f in listed} == {"completed"}
     assert sdk.vector_stores.retrieve(store.id).file_counts.total == 3
+    (hit, *_) = sdk.vector_stores.search(store.id, query="hello there")  # the SDK's typed search results
+    assert hit.filename == "doc.txt" and hit.content[0].text == "hello" and 0 < hit.score <= 1
     assert [s.id for s in sdk.vector_stores.list()] == [store.id]
     assert sdk.vector_stores.delete(store.id).deleted is True
     with pytest.raises(openai.NotFoundError):

@@ -30,7 +30,7 @@ from .answers import (
 )
 from .engine import Call, NotFound, Refused, Role, Simulator
 from .state import Record
-from . import media, streams
+from . import media, search, streams
 
 HOOKS: dict[str, Callable[[Simulator, Call], Any]] = {}
 FINISHES: dict[str, Callable[[Simulator, Record], None]] = {}
@@ -237,11 +237,12 @@ def _conversation_item_delete(sim: Simulator, call: Call) -> Any:
 
 
 # -- vector stores -------------------------------------------------------------------------------
-def _vector_store_file(sim: Simulator, call: Call, vector_store_id: str, file_id: str, batch: str | None, status: str) -> Record:
+def _vector_store_file(sim: Simulator, call: Call, vector_store_id: str, file_id: str, batch: str | None, status: str,
+                       attributes: dict[str, Any] | None = None) -> Record:
     obj = {"id": file_id, "object": "vector_store.file", "usage_bytes": 0, "created_at": sim.store.now,
            "vector_store_id": vector_store_id, "status": status, "last_error": None,
            "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}},
-           "attributes": call.payload.get("attributes") or {}}
+           "attributes": attributes if attributes is not None else call.payload.get("attributes") or {}}
     if status == "completed":
         obj["usage_bytes"] = sim.find("/files", file_id).obj["bytes"]
     record = sim.store.put(f"/vector_stores/{vector_store_id}/files", Record(obj))
@@ -280,6 +281,29 @@ def _vector_stores_retrieve(sim: Simulator, call: Call) -> Any:
     return record.view()
 
 
+@hook("vector_stores.search")
+def _vector_store_search(sim: Simulator, call: Call) -> Any:
+    """The chunks of the store's indexed files that share words with the query, best
+    first (simulator/search.py), after the attribute filters and the score threshold."""
+    store_id = sim.find("/vector_stores", call.path["vector_store_id"], what="vector store").id
+    query = call.payload["query"]
+    queries = [query] if isinstance(query, str) else list(query)
+    threshold = (call.payload.get("ranking_options") or {}).get("score_threshold") or 0.0
+    hits = []
+    for indexed in sim.store.records(f"/vector_stores/{store_id}/files"):
+        file = sim.store.get("/files", indexed.id)
+        if indexed.obj["status"] != "completed" or file is None or not search.passes(call.payload.get("filters"), indexed.obj["attributes"]):
+            continue
+        for chunk in search.chunks(file.hidden["content"].decode("utf-8", "replace")):
+            score = max(search.score(q, chunk) for q in queries)
+            if score > 0 and score >= threshold:
+                hits.append({"file_id": file.id, "filename": file.obj["filename"], "score": score,
+                             "attributes": indexed.obj["attributes"], "content": [{"type": "text", "text": chunk}]})
+    hits.sort(key=lambda hit: -hit["score"])  # stable: equal scores keep the files' order
+    return {"object": "vector_store.search_results.page", "search_query": queries,
+            "data": hits[: call.payload.get("max_num_results") or 10], "has_more": False, "next_page": None}
+
+
 @hook("vector_stores.files.create")
 def _vector_store_files_create(sim: Simulator, call: Call) -> Any:
     record = _vector_store_file(sim, call, call.path["vector_store_id"], call.payload["file_id"], None, "in_progress")
@@ -289,13 +313,15 @@ def _vector_store_files_create(sim: Simulator, call: Call) -> Any:
 
 @hook("vector_stores.file_batches.create")
 def _file_batches_create(sim: Simulator, call: Call) -> Any:
-    file_ids = list(call.payload.get("file_ids") or []) + [f["file_id"] for f in call.payload.get("files") or []]
-    for file_id in file_ids:  # file_ids are checked by rules.yaml's refs; `files` here
+    # file_ids share the payload's attributes; each entry of `files` has its own
+    files = [(file_id, None) for file_id in call.payload.get("file_ids") or []]
+    files += [(f["file_id"], f.get("attributes") or {}) for f in call.payload.get("files") or []]
+    for file_id, _ in files:  # file_ids are checked by rules.yaml's refs; `files` here
         sim.find("/files", file_id, what="file")
     batch = sim.create(call)
     batch.obj["vector_store_id"] = call.path["vector_store_id"]
-    for file_id in file_ids:
-        _vector_store_file(sim, call, call.path["vector_store_id"], file_id, batch.id, "in_progress")
+    for file_id, attributes in files:
+        _vector_store_file(sim, call, call.path["vector_store_id"], file_id, batch.id, "in_progress", attributes)
     _batch_counts(sim, batch)
     return batch.view()
 
