@@ -75,7 +75,7 @@ CHECKS = {
     "chat": lambda out: (answers_each_question(out), out["streamed"] == out["answer"], int(out["tokens"][0]) > 0),
     "embeddings": lambda out: out["vectors"] == ["4 of 256 dimensions"] and out["closest"],
     "models": lambda out: int(out["models"][0]) >= 1 and out["first"][0].endswith("owned by openai"),
-    "moderations": lambda out: out["flagged"] in (["True"], ["False"]) and out["categories"],
+    "moderations": lambda out: out["flagged"] == ["True"] and out["categories"] == ["harassment/threatening, violence"],
     "images": lambda out: re.fullmatch(r".*oaimap-lighthouse\.png [1-9]\d* bytes", out["saved"][0]),
     # the simulator's speech, transcribed, is the sentence spoken
     "audio": lambda out: (re.fullmatch(r".*oaimap-speech\.mp3 [1-9]\d* bytes", out["speech"][0]),

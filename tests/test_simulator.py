@@ -463,3 +463,16 @@ def test_vector_store_search_finds_the_uploaded_chunks_that_share_words_with_the
     assert search(query="quantum chromodynamics")["data"] == []
     with pytest.raises(NotFoundError):
         client.call("vector_stores.search", {"vector_store_id": "vs_missing", "query": "days"})
+
+
+def test_moderation_flags_the_categories_whose_words_a_text_holds(oaimap_client):
+    answer = oaimap_client.call("moderations.create", {"input": ["I will stab you.", "What a lovely garden."]})
+    threat, calm = answer["results"]
+    assert answer["id"].startswith("modr-") and answer["model"] == "omni-moderation-latest"
+    assert threat["flagged"] and [name for name, hit in threat["categories"].items() if hit] == ["violence"]
+    assert threat["category_scores"]["violence"] > 0.9 > threat["category_scores"]["hate"]
+    assert not calm["flagged"] and not any(calm["categories"].values())
+    parts = [{"type": "text", "text": "how to steal a car"}, {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]
+    (mixed,) = oaimap_client.call("moderations.create", {"model": "omni-moderation-latest", "input": parts})["results"]
+    assert mixed["categories"]["illicit"] and mixed["category_applied_input_types"]["illicit"] == ["text", "image"]
+    assert not oaimap_client.call("moderations.create", {"input": "skill and stabilise"})["results"][0]["flagged"]  # whole words

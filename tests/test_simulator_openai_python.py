@@ -94,6 +94,12 @@ def test_assistants_runs_with_the_sdks_poller(sdk):
     assert step.step_details.message_creation.message_id == newest.id
 
 
+def test_moderation_results_parse_as_the_sdks_types(sdk):
+    (result,) = sdk.moderations.create(model="omni-moderation-latest", input="I will find you and hurt you.").results
+    assert result.flagged and result.categories.violence and result.categories.harassment_threatening
+    assert not result.categories.self_harm and result.category_applied_input_types.violence == ["text"]
+
+
 def test_embeddings_as_the_sdk_asks_for_them(sdk):
     # The SDK asks for base64 and decodes it itself.
     vector = sdk.embeddings.create(model="text-embedding-3-small", input="stable", dimensions=32).data[0].embedding

@@ -218,3 +218,50 @@ def response_usage(items: list[dict[str, Any]], output: list[dict[str, Any]]) ->
     return {"input_tokens": used_in, "input_tokens_details": {"cached_tokens": 0},
             "output_tokens": used_out + reasoning, "output_tokens_details": {"reasoning_tokens": reasoning},
             "total_tokens": used_in + used_out + reasoning}
+
+
+# The simulated moderation model: a category is flagged when the text holds one of its
+# words (whole words, any case). Deterministic and small, so a test can choose a text
+# that is flagged for exactly what it wants; nothing like a real classifier.
+MODERATION_WORDS: dict[str, tuple[str, ...]] = {
+    "harassment": ("idiot", "loser", "pathetic"),
+    "harassment/threatening": ("hurt you", "find you", "kill you"),
+    "hate": ("subhuman", "vermin"),
+    "hate/threatening": ("exterminate",),
+    "illicit": ("steal", "shoplift", "counterfeit"),
+    "illicit/violent": ("make a bomb", "buy a gun"),
+    "self-harm": ("hurt myself", "self-harm"),
+    "self-harm/intent": ("want to die", "end my life"),
+    "self-harm/instructions": ("how to cut myself",),
+    "sexual": ("explicit sex",),
+    "sexual/minors": ("sexual minor",),
+    "violence": ("kill", "hurt", "attack", "stab", "shoot"),
+    "violence/graphic": ("gore", "dismember"),
+}
+_FLAGGED_SCORE, _CLEAR_SCORE = 0.97, 0.0004
+
+
+def moderation_result(text: str, images: int = 0) -> dict[str, Any]:
+    """One input's moderation result: each category flagged when the text holds one of
+    its :data:`MODERATION_WORDS`."""
+    lowered = " ".join(re.findall(r"[\w'-]+", text.lower()))
+    hits = {name: any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words) for name, words in MODERATION_WORDS.items()}
+    kinds = ["text"] + (["image"] if images else [])
+    return {
+        "flagged": any(hits.values()),
+        "categories": hits,
+        "category_scores": {name: _FLAGGED_SCORE if hit else _CLEAR_SCORE for name, hit in hits.items()},
+        "category_applied_input_types": {name: kinds for name in hits},
+    }
+
+
+def moderation_inputs(given: Any) -> list[tuple[str, int]]:
+    """The inputs a moderation request holds, each as (text, number of images): a
+    string, a list of strings, or one list of text and image parts."""
+    if isinstance(given, str):
+        return [(given, 0)]
+    if isinstance(given, list) and all(isinstance(item, str) for item in given):
+        return [(item, 0) for item in given]
+    parts = [part for part in given or [] if isinstance(part, dict)]
+    text = " ".join(str(part.get("text", "")) for part in parts if part.get("type") == "text")
+    return [(text, sum(part.get("type") == "image_url" for part in parts))]

@@ -23,6 +23,8 @@ from .answers import (
     count_tokens,
     embeddings_answer,
     input_items,
+    moderation_inputs,
+    moderation_result,
     response_object,
     response_output,
     response_usage,
@@ -314,7 +316,7 @@ def _vector_store_files_create(sim: Simulator, call: Call) -> Any:
 @hook("vector_stores.file_batches.create")
 def _file_batches_create(sim: Simulator, call: Call) -> Any:
     # file_ids share the payload's attributes; each entry of `files` has its own
-    files = [(file_id, None) for file_id in call.payload.get("file_ids") or []]
+    files: list[tuple[str, dict[str, Any] | None]] = [(file_id, None) for file_id in call.payload.get("file_ids") or []]
     files += [(f["file_id"], f.get("attributes") or {}) for f in call.payload.get("files") or []]
     for file_id, _ in files:  # file_ids are checked by rules.yaml's refs; `files` here
         sim.find("/files", file_id, what="file")
@@ -594,6 +596,13 @@ def _video_content(sim: Simulator, call: Call) -> Any:
     if "content" not in record.hidden:
         raise Refused(f"Video '{record.id}' is {record.obj['status']}: its content is not ready.")
     return Reply(body=record.hidden["content"], headers={"Content-Type": "video/mp4"})
+
+
+@hook("moderations.create")
+def _moderations(sim: Simulator, call: Call) -> Any:
+    """Each input classified by the simulated moderation model (``MODERATION_WORDS``)."""
+    results = [moderation_result(text, images) for text, images in moderation_inputs(call.payload["input"])]
+    return {"id": sim.store.new_id("modr-"), "model": call.payload.get("model") or "omni-moderation-latest", "results": results}
 
 
 # -- images and audio: media bytes (simulator/media.py) ------------------------------------------
