@@ -83,6 +83,10 @@ def test_speech_transcribed_gives_its_text_back_in_each_format(oaimap_client, tm
     subtitles = oaimap_client.call("audio.transcriptions.create", {"model": "whisper-1", "file": path, "response_format": "vtt"})
     assert isinstance(subtitles, str) and subtitles.startswith("WEBVTT\n") and SENTENCE in subtitles  # text_when: a str
     assert oaimap_client.call("audio.translations.create", {"model": "whisper-1", "file": path, "response_format": "text"}) == SENTENCE + "\n"
+    long = tmp_path / "long.mp3"
+    oaimap_client.call("audio.speech.create", {"model": "tts-1", "voice": "alloy", "input": "word " * 300}, output=long)
+    srt = oaimap_client.call("audio.transcriptions.create", {"model": "whisper-1", "file": long, "response_format": "srt"})
+    assert srt.startswith("1\n00:00:00,000 --> 00:01:30,000\n")  # 1,500 characters: a minute and a half
     unknown = oaimap_client.call("audio.transcriptions.create", {"model": "whisper-1", "file": ("other.wav", b"RIFF....")})
     assert unknown["text"] == "Simulated transcript of other.wav." and unknown["usage"]["type"] == "duration"
 

@@ -615,7 +615,8 @@ def _images(sim: Simulator, call: Call) -> Any:
     payload = call.payload
     if _streaming(call):
         return sim.generic(call)
-    default_model = "dall-e-2" if call.op.name != "images.generate" or "response_format" in payload else "gpt-image-1"
+    gpt_image_only = ("background", "moderation", "output_compression", "output_format", "input_fidelity")
+    default_model = "gpt-image-1" if any(key in payload for key in gpt_image_only) else "dall-e-2"  # as the API decides
     model = str(payload.get("model") or default_model)
     width, height = media.image_size(payload.get("size"))
     prompt = str(payload.get("prompt") or "")
@@ -662,7 +663,8 @@ def _transcription(sim: Simulator, call: Call) -> Any:
     seconds = round(max(0.2, len(text) * media.SECONDS_PER_CHARACTER), 2)
     fmt = call.payload.get("response_format") or "json"
     if fmt in ("text", "srt", "vtt"):
-        clock = f"00:00:{seconds:06.3f}"
+        minutes, rest = divmod(seconds, 60)
+        clock = f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}:{rest:06.3f}"
         body = {"text": text + "\n",
                 "srt": f"1\n00:00:00,000 --> {clock.replace('.', ',')}\n{text}\n\n",
                 "vtt": f"WEBVTT\n\n00:00:00.000 --> {clock}\n{text}\n\n"}[fmt]
