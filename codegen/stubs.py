@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from oaimap.paramdoc import own_description
 from oaimap.profiles import in_folder
 from oaimap.specs import Operation, SpecRegistry
 
@@ -164,11 +165,7 @@ class _Op:
             for key, _, schema in payload_params(op)
         ]
         # The parameter's own words only: prose inside shared schemas is never read.
-        self.field_docs = {
-            key: schema["description"]
-            for key, _, schema in payload_params(op)
-            if isinstance(schema, dict) and isinstance(schema.get("description"), str) and schema["description"].strip()
-        }
+        self.field_docs = {key: text for key, _, schema in payload_params(op) if (text := own_description(schema))}
         self.field_docs.update({alias: f"Another name for ``{target}``." for alias, target in op.param_aliases.items()})
         self.doc = f"Payload of ``{op.name}``: {op.summary}"
         if op.helper and op.helper.get("kind") == "preset":  # keys the helper fixes are not the caller's

@@ -72,7 +72,7 @@ def _map(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with _client(args) as client, open(args.output, "w", encoding="utf-8") as out, _progress_bar() as progress:
         results = client.map(
-            args.operation, _JsonlRows(rows), concurrency=args.concurrency, checkpoint=args.checkpoint, progress=progress
+            args.operation, _JsonlRows(rows, "map"), concurrency=args.concurrency, checkpoint=args.checkpoint, progress=progress
         )
         for result in results:
             out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
@@ -92,7 +92,8 @@ def _batch_submit(args: argparse.Namespace) -> int:
     if not Path(args.input).is_file():
         raise CommandLineError(f"batch submit: --input: no such file: {args.input}")
     with _client(args) as client:
-        job = client.batch.submit(args.operation, list(_JsonlRows(Path(args.input))), completion_window=args.window)
+        rows = iter(_JsonlRows(Path(args.input), "batch submit"))  # an iterator: the file is read once, with no len() pass
+        job = client.batch.submit(args.operation, rows, completion_window=args.window)
     Path(args.job).write_text(json.dumps(job.to_json()))
     print(f"oaimap: {job.operation}: {sum(len(p.custom_ids) for p in job.parts)} request(s) in {len(job.parts)} batch(es); job in {args.job}", file=sys.stderr)
     _print_json(job.batch_ids)
@@ -131,8 +132,9 @@ class _JsonlRows:
     """The payloads of a JSONL file, one per non-blank line, read as they are needed;
     ``len`` counts the lines (so a progress bar knows the end)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, command: str):
         self.path = path
+        self.command = command  # named in a bad line's message
 
     def __len__(self) -> int:
         with open(self.path, encoding="utf-8") as file:
@@ -150,7 +152,7 @@ class _JsonlRows:
                 except ValueError:
                     payload = None
                 if not isinstance(payload, dict):
-                    raise CommandLineError(f"map: --input {self.path} line {number}: not a JSON object")
+                    raise CommandLineError(f"{self.command}: --input {self.path} line {number}: not a JSON object")
                 yield payload
 
 

@@ -26,7 +26,6 @@ never load this module and keep the overloads.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +53,8 @@ from mypy.types import (
     get_proper_type,
 )
 
+from oaimap.suggest import near_miss
+
 PREFIX = "oaimap: "
 # The classes of oaimap/_typed.pyi whose methods take an operation name first.
 HOOKED = {
@@ -68,8 +69,8 @@ LONGEST_TYPE = 90  # characters of a type shown in a message; a long Literal is 
 
 def did_you_mean(word: str, known: Sequence[str]) -> str:
     """`` (did you mean "x"?)`` for the closest of ``known``, or nothing."""
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    close = near_miss(word, known)
+    return f' (did you mean "{close}"?)' if close else ""
 
 
 @dataclass
@@ -335,10 +336,10 @@ class _Operation:
         present = {key.value: value for key, value in payload.items if isinstance(key, StrExpr)}
         unknown = [key for key in present if key not in shape.items]
         for missing in sorted(shape.required_keys - present.keys()):
-            near = difflib.get_close_matches(missing, unknown, n=1, cutoff=0.75)
-            hint = f' (is "{near[0]}" a misspelling?)' if near else ""
+            near = near_miss(missing, unknown)
+            hint = f' (is "{near}" a misspelling?)' if near else ""
             if near:
-                unknown.remove(near[0])
+                unknown.remove(near)
             self.fail(f'missing required key "{missing}"{hint}', payload)
         for key in unknown:
             self.fail(f'unknown key "{key}"' + did_you_mean(key, [k for k in shape.items if k not in present]), present[key])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import fastpath, sendable
@@ -271,19 +272,25 @@ def misspelt_keys(op: Operation, payload: dict[Any, Any]) -> dict[str, str]:
         return {}
     typos = {}
     for key in sorted(k for k in unknown if isinstance(k, str)):
-        meant = near_miss(key, op.location_of)
+        meant = _meant(op, key)
         if meant is not None:
             typos[key] = meant
     return typos
+
+
+@lru_cache(maxsize=4096)  # an undeclared key (a parameter newer than the specs) comes back on every call
+def _meant(op: Operation, key: str) -> str | None:
+    return near_miss(key, op.location_of)
 
 
 def _with_typos(problems: list[Violation], typos: dict[str, str]) -> list[Violation]:
     """The typos reported (in place of strict mode's "unknown property"), and a missing
     required key that a typo was meant to be says so."""
     typed_for = {json_path([meant]): typed for typed, meant in typos.items()}
+    typed_paths = {json_path([typed]) for typed in typos}
     out = [Violation(json_path([typed]), f'unknown property; did you mean "{meant}"?') for typed, meant in typos.items()]
     for problem in problems:
-        if problem.path in {json_path([typed]) for typed in typos}:
+        if problem.path in typed_paths:
             continue
         if problem.path in typed_for and problem.message == "required property is missing":
             problem = Violation(problem.path, f'required property is missing ("{typed_for[problem.path]}" looks like a misspelling of it)')

@@ -263,5 +263,4 @@ def moderation_inputs(given: Any) -> list[tuple[str, int]]:
     if isinstance(given, list) and all(isinstance(item, str) for item in given):
         return [(item, 0) for item in given]
     parts = [part for part in given or [] if isinstance(part, dict)]
-    text = " ".join(str(part.get("text", "")) for part in parts if part.get("type") == "text")
-    return [(text, sum(part.get("type") == "image_url" for part in parts))]
+    return [(text_of(parts), sum(part.get("type") == "image_url" for part in parts))]
