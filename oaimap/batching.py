@@ -22,7 +22,6 @@ from .errors import OaimapError, ValidationError, Violation
 from .specs import Operation, json_path
 from .validation import validate
 
-TERMINAL = ("completed", "failed", "expired", "cancelled")
 
 
 class BatchNotAccepted(OaimapError):
@@ -189,8 +188,8 @@ def _poll_payload(batch_id: str, poll_interval_ms: int | None, poll_timeout_ms: 
 
 
 # -- the calls ---------------------------------------------------------------------------------
-class Batches:
-    """``client.batch`` of a :class:`~oaimap.Client`."""
+class _Batches:
+    """What ``client.batch`` does the same for both clients: no call is made."""
 
     def __init__(self, client: Any):
         self._client = client
@@ -198,13 +197,22 @@ class Batches:
     def build(self, op: str, payloads: Iterable[Mapping[str, Any]], custom_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return build_lines(self._client, op, payloads, custom_ids)[1]
 
+    def _plan(self, op: str, payloads: Iterable[Mapping[str, Any]], custom_ids: Sequence[str] | None,
+              limits: BatchLimits) -> tuple[BatchJob, list[tuple[bytes, list[str]]]]:
+        """The job to fill, and its batches' input files (the lines split over the limits)."""
+        operation, lines = build_lines(self._client, op, payloads, custom_ids)
+        return BatchJob(operation.name, "/v1" + operation.route[0]), split_lines(lines, limits)
+
+
+class Batches(_Batches):
+    """``client.batch`` of a :class:`~oaimap.Client`."""
+
     def submit(self, op: str, payloads: Iterable[Mapping[str, Any]], *, custom_ids: Sequence[str] | None = None,
                completion_window: str = "24h", metadata: Mapping[str, str] | None = None,
                limits: BatchLimits = BatchLimits()) -> BatchJob:
-        operation, lines = build_lines(self._client, op, payloads, custom_ids)
-        job = BatchJob(operation.name, "/v1" + operation.route[0])
-        for number, (data, ids) in enumerate(split_lines(lines, limits)):
-            file = self._client.call("files.create", {"file": (f"{operation.name}-{number}.jsonl", data), "purpose": "batch"})
+        job, inputs = self._plan(op, payloads, custom_ids, limits)
+        for number, (data, ids) in enumerate(inputs):
+            file = self._client.call("files.create", {"file": (f"{job.operation}-{number}.jsonl", data), "purpose": "batch"})
             batch = self._client.call("batches.create", _create_payload(file["id"], job.endpoint, completion_window, metadata))
             job.parts.append(BatchPart(batch["id"], file["id"], ids))
         return job
@@ -222,22 +230,15 @@ class Batches:
         return outcomes(job, files)
 
 
-class AsyncBatches:
+class AsyncBatches(_Batches):
     """``client.batch`` of an :class:`~oaimap.AsyncClient`: the same, awaited."""
-
-    def __init__(self, client: Any):
-        self._client = client
-
-    def build(self, op: str, payloads: Iterable[Mapping[str, Any]], custom_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        return build_lines(self._client, op, payloads, custom_ids)[1]
 
     async def submit(self, op: str, payloads: Iterable[Mapping[str, Any]], *, custom_ids: Sequence[str] | None = None,
                      completion_window: str = "24h", metadata: Mapping[str, str] | None = None,
                      limits: BatchLimits = BatchLimits()) -> BatchJob:
-        operation, lines = build_lines(self._client, op, payloads, custom_ids)
-        job = BatchJob(operation.name, "/v1" + operation.route[0])
-        for number, (data, ids) in enumerate(split_lines(lines, limits)):
-            file = await self._client.call("files.create", {"file": (f"{operation.name}-{number}.jsonl", data), "purpose": "batch"})
+        job, inputs = self._plan(op, payloads, custom_ids, limits)
+        for number, (data, ids) in enumerate(inputs):
+            file = await self._client.call("files.create", {"file": (f"{job.operation}-{number}.jsonl", data), "purpose": "batch"})
             batch = await self._client.call("batches.create", _create_payload(file["id"], job.endpoint, completion_window, metadata))
             job.parts.append(BatchPart(batch["id"], file["id"], ids))
         return job

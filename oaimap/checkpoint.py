@@ -45,7 +45,7 @@ class Checkpoint:
         started = self.path.exists() and self._load()
         self._file = open(self.path, "a", encoding="utf-8")
         if not started:
-            self._write({HEADER: self.operation})
+            self.append({HEADER: self.operation})
 
     def _load(self) -> bool:
         """Read the records; False when the file holds no complete line yet."""
@@ -83,9 +83,6 @@ class Checkpoint:
 
     def append(self, record: dict[str, Any]) -> None:
         """Record one finished item (one line, flushed: it survives a kill of the process)."""
-        self._write(record)
-
-    def _write(self, record: dict[str, Any]) -> None:
         assert self._file is not None, "Checkpoint.open() first"
         try:
             line = json.dumps(record, ensure_ascii=False)

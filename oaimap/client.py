@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterat
 
 import httpx
 
-from .batching import AsyncBatches, Batches
 from . import helpers, sendable
-from .helpers import chunked_upload
 from .deadline import Deadline
 from .errors import (
     APIConnectionError,
@@ -48,6 +46,7 @@ from .wire import CallOptions, PreparedCall, RequestBuilder
 
 if TYPE_CHECKING:
     from . import live
+    from .batching import AsyncBatches, Batches
     from .fanout import MapRun, SyncMapRun
 
 LIVE_LOGGER = "oaimap.live"
@@ -490,8 +489,11 @@ class Client(_Core):
     def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
-        if op.large_file is not None and chunked_upload.is_large(op, payload):
-            return chunked_upload.run_instead(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None:
+            from .helpers import chunked_upload  # on first use: it brings asyncio, which a sync program never needs
+
+            if chunked_upload.is_large(op, payload):
+                return chunked_upload.run_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             self.host.fetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
@@ -586,6 +588,8 @@ class Client(_Core):
     @property
     def batch(self) -> Batches:
         """The Batch API for many payloads of one operation (``oaimap/batching.py``)."""
+        from .batching import Batches
+
         return Batches(self)
 
     def paginate(self, name: str, payload: Mapping[str, Any] | None = None, **options: Any) -> Iterator[Any]:
@@ -678,8 +682,11 @@ class AsyncClient(_Core):
     async def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
-        if op.large_file is not None and chunked_upload.is_large(op, payload):
-            return await chunked_upload.arun_instead(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None:
+            from .helpers import chunked_upload
+
+            if chunked_upload.is_large(op, payload):
+                return await chunked_upload.arun_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             await self.host.afetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
@@ -789,6 +796,8 @@ class AsyncClient(_Core):
     @property
     def batch(self) -> AsyncBatches:
         """The Batch API for many payloads of one operation (``oaimap/batching.py``)."""
+        from .batching import AsyncBatches
+
         return AsyncBatches(self)
 
     async def paginate(

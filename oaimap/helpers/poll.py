@@ -115,7 +115,7 @@ class Poller:
     def read(self, result: Any) -> Any:
         """``result``, after reporting its status."""
         if self.tracker is not None:
-            state = status_of(self.spec, result) if isinstance(result, dict) else None
+            state = status_of(self.spec, result)
             self.tracker.advance(1, None if state is None else str(state))
         return result
 
