@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Iterat
 import httpx
 
 from . import helpers, sendable
+from .helpers import chunked_upload
 from .deadline import Deadline
 from .errors import (
     APIConnectionError,
@@ -489,11 +490,8 @@ class Client(_Core):
     def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return helpers.load(op).run(self, op, self._helper_payload(op, payload, opts), opts)
-        if op.large_file is not None:
-            from .helpers import chunked_upload  # on first use: it brings asyncio, which a sync program never needs
-
-            if chunked_upload.is_large(op, payload):
-                return chunked_upload.run_instead(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None and chunked_upload.is_large(op, payload):
+            return chunked_upload.run_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             self.host.fetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)
@@ -682,11 +680,8 @@ class AsyncClient(_Core):
     async def _call(self, op: Operation, via_alias: bool, payload: Any, opts: CallOptions) -> Any:
         if op.helper is not None:
             return await helpers.load(op).arun(self, op, self._helper_payload(op, payload, opts), opts)
-        if op.large_file is not None:
-            from .helpers import chunked_upload
-
-            if chunked_upload.is_large(op, payload):
-                return await chunked_upload.arun_instead(self, op, self._helper_payload(op, payload, opts), opts)
+        if op.large_file is not None and chunked_upload.is_large(op, payload):
+            return await chunked_upload.arun_instead(self, op, self._helper_payload(op, payload, opts), opts)
         if self.host.rotates_key:
             await self.host.afetch_key(op.name)
         call = self._prepare(self._http, op, payload, opts)

@@ -97,9 +97,9 @@ def test_import_oaimap_loads_no_spec_and_no_http_stack():
 
 
 def test_a_sync_client_loads_no_asyncio():
-    # client.py's note: a sync program never imports asyncio (map, batch and large uploads load it on use)
+    # client.py's note: a sync program never imports asyncio (map, batch and large uploads load theirs on use)
     code = ("import sys; from oaimap import Client; Client(api_key='sk-test').operation('files.create'); "
-            "print(sorted(m for m in ('asyncio', 'oaimap.batching', 'oaimap.helpers.chunked_upload') if m in sys.modules))")
+            "print(sorted(m for m in ('asyncio', 'concurrent.futures', 'oaimap.batching') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

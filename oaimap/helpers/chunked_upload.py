@@ -31,17 +31,15 @@ file bytes sent so far out of the file's size, its status the parts landed (``3/
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import math
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..errors import OaimapError, UploadIncompleteError, ValidationError, Violation
 from ..forms import FilePart, FileValue, is_file_value
@@ -50,6 +48,9 @@ from ..progress import Tracker
 from ..specs import Operation
 from ..validation import validate
 from ..wire import CallOptions
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
 DEFAULT_CONCURRENCY = 4  # parts in flight; each holds a window, not its bytes
@@ -204,6 +205,8 @@ def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOption
             stop.set()
             raise
 
+    from concurrent.futures import ThreadPoolExecutor  # here: the client imports this module, a sync one needs no pool
+
     with plan.source.opened() as handle:
         todo = plan.missing(handle, tracker)
         with ThreadPoolExecutor(max_workers=max(1, min(plan.concurrency, len(todo)))) as pool:
@@ -221,6 +224,8 @@ def run(client: Any, op: Operation, payload: dict[str, Any], options: CallOption
 
 def _collect(plan: _Plan, futures: Mapping[Future[str | None], int], tracker: Tracker | None) -> BaseException | None:
     """Each part's id as it lands (None: called off); the first failure, or None."""
+    from concurrent.futures import as_completed
+
     failure: BaseException | None = None
     for future in as_completed(futures):
         try:
@@ -235,6 +240,8 @@ def _collect(plan: _Plan, futures: Mapping[Future[str | None], int], tracker: Tr
 
 
 async def arun(client: Any, op: Operation, payload: dict[str, Any], options: CallOptions) -> Any:
+    import asyncio  # here: the client imports this module, and a sync program never needs asyncio
+
     plan = _plan(client, op, payload)
     steps, inner, tracker = _start(op, plan, options)
     if plan.upload_id is None:
