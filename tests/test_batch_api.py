@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -110,11 +109,10 @@ async def test_the_async_client_has_the_same(oaimap_async_client):
 def test_the_cli_submits_follows_and_collects(oaimap_server, tmp_path):
     rows = tmp_path / "rows.jsonl"
     rows.write_text("".join(json.dumps(p) + "\n" for p in chats(3)))
-    env = {"OPENAI_BASE_URL": oaimap_server.url, "OPENAI_API_KEY": "sk-cli"}
-    from test_cli import _env
+    from test_cli import oaimap as cli
 
     def oaimap(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "oaimap", *args], capture_output=True, text=True, timeout=60, env=_env(**env))
+        return cli(*args, server=oaimap_server)
 
     job = tmp_path / "job.json"
     submitted = oaimap("batch", "submit", CHAT, "--input", str(rows), "--job", str(job))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import pytest
 
@@ -19,7 +19,8 @@ from codegen.openapi.convert import param_name
 from codegen.openapi.document import load_document, operations
 from codegen.openapi.refs import resolve
 from codegen.openapi.schemas import body_properties
-from oaimap.specs import PARAM_LOCATIONS, Operation, SpecRegistry
+from oaimap.paramdoc import payload_params
+from oaimap.specs import Operation, SpecRegistry
 
 MAX_LENGTH = 160
 # A description whose similarity to the document's text (or to one sentence of it) is
@@ -34,23 +35,16 @@ def in_scope(op: Operation) -> bool:
 SCOPE = [op for op in SpecRegistry.shared().operations() if in_scope(op)]
 
 
-def params(op: Operation) -> Iterator[tuple[str, str, Any]]:
-    """(location, key, schema) of every key a caller sees (``params_from`` included)."""
-    for location in PARAM_LOCATIONS:
-        for key, schema in op.params_in(location).items():
-            yield location, key, schema
-
-
 def test_the_scope_is_the_seed_responses_and_chat():
     families = {op.family for op in SCOPE}
     assert len(SCOPE) >= 140 and {"files", "runs", "images", "responses", "chat"} <= families
-    assert sum(1 for op in SCOPE for _ in params(op)) > 600
+    assert sum(1 for op in SCOPE for _ in payload_params(op)) > 600
 
 
 @pytest.mark.parametrize("op", SCOPE, ids=lambda op: op.name)
 def test_every_parameter_has_a_one_line_description(op):
     problems = []
-    for location, key, schema in params(op):
+    for key, location, schema in payload_params(op):
         text = schema.get("description") if isinstance(schema, Mapping) else None
         if not isinstance(text, str) or not text.strip():
             problems.append(f"{location}.{key}: no description")
@@ -121,7 +115,7 @@ def test_descriptions_are_not_the_documents_words(reference_document):
         if not op.operation_id:
             continue
         theirs_by_key = document_descriptions(doc, op.operation_id)
-        for location, key, schema in params(op):
+        for key, location, schema in payload_params(op):
             ours = schema.get("description") if isinstance(schema, Mapping) else None
             theirs = theirs_by_key.get((location, key))
             if not ours or not theirs:

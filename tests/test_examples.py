@@ -177,18 +177,17 @@ def _document() -> tuple[dict, "referencing.Registry"]:
 @functools.lru_cache(maxsize=None)
 def _request_validator(operation: str) -> "jsonschema.Draft202012Validator | None":
     """The document's JSON request body schema for our operation (matched by operationId)."""
+    from codegen.openapi.document import operations
+
     op = SpecRegistry.shared().get(operation)
     doc, registry = _document()
-    for item in doc["paths"].values():
-        for raw in item.values():
-            if isinstance(raw, dict) and raw.get("operationId") == op.operation_id:
-                schema = (((raw.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema")
-                if schema is None:
-                    return None
-                if "$ref" in schema:
-                    schema = {"$ref": "urn:openai" + schema["$ref"]}
-                return jsonschema.Draft202012Validator(schema, registry=registry)
-    return None
+    found = next((d for d in operations(doc) if d.operation_id == op.operation_id), None)
+    schema = (((found.raw.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema") if found else None
+    if schema is None:
+        return None
+    if "$ref" in schema:
+        schema = {"$ref": "urn:openai" + schema["$ref"]}
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def document_violations(operation: str, body: object) -> list[str]:

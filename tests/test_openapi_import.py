@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -93,23 +92,16 @@ def test_an_empty_specs_directory_gets_every_family(reference_document, tmp_path
     assert (fresh / "_schemas" / "common.yaml").is_file()
     # the importer's examples read like real ones: the document's VAR_ placeholders are
     # filled in and synthesized strings are ids, model names, words
-    placeholder = re.compile(r"^VAR_|_example$|^example$")
+    from test_spec_examples import PLACEHOLDER, strings
+
     found = [
         f"{op['name']}: {text}"
         for f in fresh.glob("*.yaml")
         for op in read_yaml(f)["operations"]
-        for text in _strings(op.get("example"))
-        if placeholder.search(text)
+        for _, text in strings(op.get("example"))
+        if PLACEHOLDER.search(text)
     ]
     assert found == []
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return [value] if isinstance(value, str) else []
 
 
 def test_descriptions_survive_a_refresh_and_missing_ones_are_reported(reference_document, tmp_path, capsys):

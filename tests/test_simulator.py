@@ -413,12 +413,10 @@ def test_the_responses_websocket_answers_turns_and_refuses_bad_events_with_error
 
 
 @pytest.mark.parametrize("profile", ["azure", "azure-v1"])
-def test_azure_profiles_reach_the_same_state_through_azures_routes(oaimap_server, profile):
-    with Client(base_url=oaimap_server.url, api_key="sk-test") as plain, Client(
-        profile=profile, base_url=oaimap_server.url.removesuffix("/v1"), api_key="sk-azure"
-    ) as azure:
+def test_azure_profiles_reach_the_same_state_through_azures_routes(oaimap_server, oaimap_client, profile):
+    with Client(profile=profile, base_url=oaimap_server.url.removesuffix("/v1"), api_key="sk-azure") as azure:
         uploaded = _upload(azure)
-        assert plain.call("files.retrieve", {"file_id": uploaded["id"]})["id"] == uploaded["id"]
+        assert oaimap_client.call("files.retrieve", {"file_id": uploaded["id"]})["id"] == uploaded["id"]
         answer = azure.call("chat.completions.create", {"model": "my-deployment", "messages": [{"role": "user", "content": "hi"}]})
     assert answer["choices"][0]["message"]["content"] == reply_text("hi")
     paths = [request.path for request in oaimap_server.requests]
